@@ -1,0 +1,24 @@
+# MVC-Bench: corpus -> manifest -> features -> train -> synthesize -> score -> stats -> tables.
+# Main target: `snakemake --cores all results/tables` (configs/default.yaml, the embedded corpus).
+# Another config replaces the default: `snakemake --configfile configs/smoke.yaml ...`.
+from snakemake.utils import min_version, validate
+
+min_version("9.0")
+
+if not workflow.overwrite_configfiles:
+
+    configfile: "configs/default.yaml"
+
+
+validate(config, "workflow/schemas/config.schema.yaml")
+
+
+include: "workflow/rules/common.smk"
+include: "workflow/rules/data.smk"
+include: "workflow/rules/report.smk"
+
+
+rule all:
+    default_target: True
+    input:
+        "results/tables",

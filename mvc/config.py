@@ -1,0 +1,69 @@
+"""Configuration at the edge: load YAML/JSON, pick sections, build typed dataclasses strictly.
+
+`workflow/schemas/config.schema.yaml` validates a whole config when Snakemake starts; the
+CLI receives the sections a command needs (a file path or an inline JSON/YAML object) and
+turns each into a dataclass here, rejecting unknown and missing keys with the key's path.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, TypeVar
+
+import yaml
+
+from mvc.errors import InputError
+
+T = TypeVar("T")
+
+
+def load_config(value: str) -> dict[str, Any]:
+    """Load a config from a YAML file path, or from an inline YAML/JSON mapping string."""
+    path = Path(value)
+    if value.lstrip().startswith("{"):
+        where, text = "inline config", value
+    elif path.is_file():
+        where, text = str(path), path.read_text(encoding="utf-8")
+    else:
+        raise InputError(value, "config file not found",
+                         "pass a YAML file (e.g. configs/default.yaml) or an inline JSON object")
+    try:
+        loaded = yaml.safe_load(text)
+    except yaml.YAMLError as err:
+        raise InputError(where, f"not valid YAML ({err})", "fix the syntax") from None
+    if not isinstance(loaded, dict):
+        raise InputError(where, f"top level is {type(loaded).__name__}", "a config is a mapping")
+    return loaded
+
+
+def section(config: Mapping[str, Any], *keys: str) -> Any:
+    """`config[k1][k2]...`, with an InputError naming the missing key path."""
+    node: Any = config
+    for depth, key in enumerate(keys):
+        if not isinstance(node, Mapping) or key not in node:
+            path = ".".join(keys[: depth + 1])
+            raise InputError("config", f"missing key {path!r}",
+                             f"add {path} to the config (see configs/default.yaml)")
+        node = node[key]
+    return node
+
+
+def build(cls: type[T], mapping: Mapping[str, Any], where: str) -> T:
+    """Construct dataclass `cls` from `mapping`; unknown or missing keys are InputErrors."""
+    if not isinstance(mapping, Mapping):
+        raise InputError(where, f"expected a mapping, found {type(mapping).__name__}",
+                         "see configs/default.yaml for the expected shape")
+    names = {f.name for f in dataclasses.fields(cls)}  # type: ignore[arg-type]
+    unknown = sorted(set(mapping) - names)
+    if unknown:
+        raise InputError(where, f"unknown keys {unknown}", f"allowed keys are {sorted(names)}")
+    required = {
+        f.name for f in dataclasses.fields(cls)  # type: ignore[arg-type]
+        if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING
+    }
+    missing = sorted(required - set(mapping))
+    if missing:
+        raise InputError(where, f"missing keys {missing}", "add them (see configs/default.yaml)")
+    return cls(**mapping)

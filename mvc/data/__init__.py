@@ -1,0 +1,1 @@
+"""Corpus adapters and manifests: every corpus, real or embedded, becomes one manifest schema."""

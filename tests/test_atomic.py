@@ -1,0 +1,36 @@
+"""Atomic outputs: a failed write leaves the old target and no temporary files."""
+
+import pytest
+
+from mvc.atomic import atomic_dir, atomic_path, write_text_atomic
+
+
+def test_atomic_path_replaces_on_success(tmp_path):
+    target = tmp_path / "sub" / "out.txt"
+    write_text_atomic(target, "one")
+    write_text_atomic(target, "two")
+    assert target.read_text() == "two"
+    assert sorted(p.name for p in target.parent.iterdir()) == ["out.txt"]
+    assert oct(target.stat().st_mode & 0o777) == oct(0o644)
+
+
+def test_atomic_path_keeps_old_target_on_failure(tmp_path):
+    target = tmp_path / "out.txt"
+    target.write_text("old")
+    with pytest.raises(RuntimeError), atomic_path(target) as tmp:
+        tmp.write_text("half")
+        raise RuntimeError("crash")
+    assert target.read_text() == "old"
+    assert [p.name for p in tmp_path.iterdir()] == ["out.txt"]
+
+
+def test_atomic_dir_is_all_or_nothing(tmp_path):
+    target = tmp_path / "corpus"
+    with atomic_dir(target) as tmp:
+        (tmp / "a.txt").write_text("a")
+    assert (target / "a.txt").read_text() == "a"
+    with pytest.raises(RuntimeError), atomic_dir(target) as tmp:
+        (tmp / "b.txt").write_text("b")
+        raise RuntimeError("crash")
+    assert sorted(p.name for p in target.iterdir()) == ["a.txt"]
+    assert [p.name for p in tmp_path.iterdir()] == ["corpus"]

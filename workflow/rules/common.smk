@@ -1,0 +1,81 @@
+# Input functions and config checks shared by the rules. No science here.
+import json
+from pathlib import Path
+
+from snakemake.exceptions import WorkflowError
+
+EMBEDDED_ROOT = Path("results/corpus")
+
+
+wildcard_constraints:
+    corpus="[A-Za-z0-9_-]+",
+    dataset="[A-Za-z0-9_-]+",
+
+
+def _check_dataset_names():
+    for key in ("train_datasets", "test_datasets"):
+        unknown = [n for n in config[key] if n not in config["datasets"]]
+        if unknown:
+            raise WorkflowError(
+                f"config: {key} names {unknown}, which are not under `datasets`. "
+                f"Fix: add them to `datasets` or remove them from {key}."
+            )
+
+
+_check_dataset_names()
+
+
+def all_datasets():
+    """Training then test datasets, each once, in config order."""
+    return list(dict.fromkeys(config["train_datasets"] + config["test_datasets"]))
+
+
+def has_audio(name):
+    """Whether a dataset's manifest rows carry audio (a Gutenberg book alone is text only)."""
+    spec = config["datasets"][name]
+    return spec["adapter"] != "gutenberg" or bool(spec.get("options", {}).get("audio_dir"))
+
+
+def inline(mapping):
+    """Config sections as the inline JSON that `mvc ... --config` reads."""
+    return json.dumps(mapping, sort_keys=True, separators=(",", ":"))
+
+
+def embedded_corpus_config(wildcards):
+    embedded = config.get("embedded") or {}
+    if wildcards.corpus not in embedded.get("corpora", {}):
+        raise WorkflowError(
+            f"no embedded corpus {wildcards.corpus!r} in the config. "
+            f"Fix: add it under embedded.corpora or point the dataset's root at a real corpus."
+        )
+    return inline({"embedded": {**embedded, "corpora": {
+        wildcards.corpus: embedded["corpora"][wildcards.corpus]}}})
+
+
+def shipped_texts(wildcards):
+    """The public-domain texts an embedded corpus is spoken from (a change rebuilds it)."""
+    texts = Path(config["embedded"]["texts"])
+    return [str(texts / "books.yaml"), *sorted(str(p) for p in texts.glob("*/*.txt"))]
+
+
+def dataset_config(wildcards):
+    return inline({"seed": config["seed"],
+                   "datasets": {wildcards.dataset: config["datasets"][wildcards.dataset]}})
+
+
+def corpus_of(wildcards):
+    """The embedded corpus directory a dataset's root lies in, or nothing for a real corpus."""
+    root = Path(config["datasets"][wildcards.dataset]["root"])
+    if root.parts[: len(EMBEDDED_ROOT.parts)] == EMBEDDED_ROOT.parts and len(root.parts) > 2:
+        return str(EMBEDDED_ROOT / root.parts[len(EMBEDDED_ROOT.parts)])
+    return []
+
+
+def data_stage_outputs():
+    """Every manifest and phoneme table, and the features of every dataset with audio."""
+    names = all_datasets()
+    return (
+        [f"results/manifests/{n}.csv" for n in names]
+        + [f"results/phonemes/{n}.csv" for n in names]
+        + [f"results/features/{n}.csv" for n in names if has_audio(n)]
+    )
