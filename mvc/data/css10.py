@@ -1,0 +1,58 @@
+"""CSS10, one language per folder: `transcript.txt` lines `path|original|normalized|duration`.
+
+The audio path is relative to the root (`achtgesichterambiwasee/achtgesichterambiwasee_0000.wav`);
+the utterance id is its stem. The normalized text (third field) is used. The fourth field
+(the duration CSS10 lists) is not trusted: the duration comes from the audio header.
+Blank lines carry no utterance and are passed over.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path, PurePosixPath
+
+from mvc.audio import duration_s
+from mvc.data.manifest import Utterance
+from mvc.data.result import DEFAULT_SPLIT, AdapterResult, collect
+from mvc.data.transcripts import read_lines, require_text
+from mvc.errors import InputError
+
+TRANSCRIPT = "transcript.txt"
+FIELDS = ("path", "original", "normalized", "duration")
+SEPARATOR = "|"
+
+
+def read_css10(root: str | Path, *, language: str, speaker: str | None = None,
+               skip_bad: bool = False) -> AdapterResult:
+    """Read one CSS10 language at `root` (the folder holding transcript.txt).
+
+    `language` is the espeak-ng code (e.g. "es", "de", "fr-fr"); `speaker` defaults to
+    "css10-{language}". A line with the wrong field count, an empty path or normalized
+    text, and a missing or unreadable wav raise InputError naming `transcript.txt:LINE` or
+    the wav, or are skipped when `skip_bad`.
+    """
+    root = Path(root)
+    speaker = speaker if speaker is not None else f"css10-{language}"
+    transcript = root / TRANSCRIPT
+    if not transcript.is_file():
+        raise InputError(transcript, "CSS10 transcript not found",
+                         f"point the root at one language's folder (it holds {TRANSCRIPT})")
+    lines = [(number, line) for number, line in enumerate(read_lines(transcript), start=1)
+             if line.strip()]
+
+    def make_row(item: tuple[int, str]) -> Utterance:
+        number, line = item
+        where = f"{transcript}:{number}"
+        fields = line.split(SEPARATOR)
+        if len(fields) != len(FIELDS):
+            raise InputError(where, f"{len(fields)} fields separated by {SEPARATOR!r}",
+                             f"each line must have {len(FIELDS)}: {SEPARATOR.join(FIELDS)}")
+        relative, _, normalized, _ = (field.strip() for field in fields)
+        if not relative:
+            raise InputError(where, "empty audio path",
+                             "the first field is the wav's path relative to the root")
+        audio = root / PurePosixPath(relative)
+        return Utterance(utt_id=audio.stem, speaker=speaker, language=language,
+                         text=require_text(normalized, where), audio_path=audio.as_posix(),
+                         duration_s=duration_s(audio), split=DEFAULT_SPLIT)
+
+    return collect(lines, make_row, where=transcript, skip_bad=skip_bad, desc="CSS10")
