@@ -1,1 +1,1 @@
-"""Baseline TTS systems (StyleTTS2, Mamba-attention hybrid, VITS) behind MVC-Bench's system interface."""
+"""Baseline TTS systems (StyleTTS2, Mamba-attention hybrid, VITS) behind the system interface."""

@@ -27,7 +27,7 @@ def test_inline_json_and_file_give_the_same_mapping(tmp_path):
 
 
 def test_missing_file_names_it():
-    with pytest.raises(InputError, match="nope.yaml: config file not found"):
+    with pytest.raises(InputError, match=r"nope\.yaml: config file not found"):
         load_config("nope.yaml")
 
 
@@ -40,7 +40,7 @@ def test_top_level_must_be_a_mapping(tmp_path):
 
 def test_section_names_the_missing_key_path():
     assert section({"a": {"b": 3}}, "a", "b") == 3
-    with pytest.raises(InputError, match="missing key 'a.c'"):
+    with pytest.raises(InputError, match=r"missing key 'a\.c'"):
         section({"a": {"b": 3}}, "a", "c")
 
 

@@ -30,6 +30,7 @@ from mvc.data import espeak
 from mvc.data.gutenberg import read_gutenberg
 from mvc.errors import InputError
 from mvc.text.normalize import NORMALIZER_VERSION, normalize
+from mvc.text.phonemize import espeak_version
 from mvc.text.sentences import segment, split_sentences
 
 LAYOUT_SAMPLE_RATES = {"ljspeech": 22050, "libritts": 24000, "vctk": 48000, "css10": 22050,
@@ -264,7 +265,7 @@ def build_corpus(name: str, embedded: Mapping[str, Any], out: Path) -> None:
         WRITERS[spec.layout](tmp, spec, books, items)
         provenance = {
             "corpus": name, "generator": f"mvc-bench {__version__}",
-            "espeak_ng": espeak.version(), "normalizer_version": NORMALIZER_VERSION,
+            "espeak_ng": espeak_version(), "normalizer_version": NORMALIZER_VERSION,
             "seed": seed, "spec": asdict(spec),
             "books": [{k: v for k, v in asdict(b).items() if k != "path"} for b in books],
         }

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import re
 import shutil
 import subprocess
 from dataclasses import dataclass
@@ -32,13 +31,6 @@ def _binary() -> str:
         raise InputError(ESPEAK, "espeak-ng is not installed",
                          "run `make setup` (installs it with apt) or `apt-get install espeak-ng`")
     return path
-
-
-def version() -> str:
-    """The espeak-ng version string (e.g. `1.51`), recorded beside every generated corpus."""
-    out = subprocess.run([_binary(), "--version"], capture_output=True, text=True, check=True)
-    match = re.search(r"text-to-speech:\s*(\S+)", out.stdout)
-    return match.group(1) if match else out.stdout.strip()
 
 
 @cache

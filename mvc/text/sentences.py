@@ -10,28 +10,17 @@ follow. A period does not end a sentence after a known abbreviation of the langu
 from __future__ import annotations
 
 import re
-from functools import cache
-from importlib import resources
 
-import yaml
+from mvc.text.rules import load_rules
 
 _BOUNDARY = re.compile(
     r"""(?<=[.!?…])        # terminal punctuation
-        (["'”’»)\]]*)       # closing quotes or brackets stay with the sentence
+        (["'”’»«)\]]*)      # closing quotes (French », German «) stay with the sentence
         \s+
-        (?=["'“‘«(\[¿¡]*[^\W_a-z])""",  # next sentence opens with capital/digit
+        (?=["'“‘«»(\[¿¡]*[^\W_a-z])""",  # next sentence opens with capital/digit
     re.VERBOSE,
 )
-_LAST_WORD = re.compile(r"[\"'“‘«(\[¿¡]*(\S+)$")
-
-
-@cache
-def _abbreviations(language: str) -> frozenset[str]:
-    """Abbreviations (with their period) after which a period is not a sentence end."""
-    table = yaml.safe_load(
-        resources.files("mvc.text").joinpath("data/abbreviations.yaml").read_text("utf-8")
-    )
-    return frozenset(table.get(language, {}))
+_LAST_WORD = re.compile(r"[\"'“‘«»(\[¿¡]*(\S+)$")
 
 
 def split_sentences(text: str, language: str) -> list[str]:
@@ -39,7 +28,7 @@ def split_sentences(text: str, language: str) -> list[str]:
     text = " ".join(text.split())
     if not text:
         return []
-    abbreviations = _abbreviations(language)
+    abbreviations = {abbreviation for abbreviation, _ in load_rules(language).abbreviations}
     sentences: list[str] = []
     start = 0
     for match in _BOUNDARY.finditer(text):

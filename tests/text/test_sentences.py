@@ -58,3 +58,16 @@ def test_segment_cuts_at_clauses_then_commas_then_words():
     assert chunks[:2] == ["It was the best of times,", "it was the worst of times;"]
     assert segment("one two three four five six", 4) == ["one two three four", "five six"]
     assert segment("short enough.", 4) == ["short enough."]
+
+
+def test_german_guillemets_open_and_close_sentences():
+    text = "Er sah sich um.« »Ich will gehen«, sagte er. Dann ging er."
+    assert split_sentences(text, "de") == [
+        "Er sah sich um.«", "»Ich will gehen«, sagte er.", "Dann ging er."]
+
+
+def test_unsupported_language_is_an_input_error():
+    from mvc.errors import InputError
+
+    with pytest.raises(InputError, match="xx"):
+        split_sentences("Hello there. Bye.", "xx")

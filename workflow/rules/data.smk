@@ -38,14 +38,15 @@ rule phonemes:
     input:
         "results/manifests/{dataset}.csv",
     output:
-        "results/phonemes/{dataset}.csv",
+        table="results/phonemes/{dataset}.csv",
+        sidecar="results/phonemes/{dataset}.json",
     log:
         "results/logs/phonemes/{dataset}.log",
     benchmark:
         "results/benchmarks/phonemes/{dataset}.tsv"
     threads: 1
     shell:
-        "mvc phonemize --manifest {input} --out {output} > {log} 2>&1"
+        "mvc phonemize --manifest {input} --out {output.table} > {log} 2>&1"
 
 
 rule features:
