@@ -8,7 +8,10 @@ turns each into a dataclass here, rejecting unknown and missing keys with the ke
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping
+import json
+import types
+import typing
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -20,19 +23,25 @@ T = TypeVar("T")
 
 
 def load_config(value: str) -> dict[str, Any]:
-    """Load a config from a YAML file path, or from an inline YAML/JSON mapping string."""
-    path = Path(value)
+    """Load a config from a YAML file path, or from an inline JSON object string.
+
+    Inline configs are parsed as JSON, not YAML: PyYAML reads JSON's `1e-05` as a string.
+    """
     if value.lstrip().startswith("{"):
-        where, text = "inline config", value
-    elif path.is_file():
-        where, text = str(path), path.read_text(encoding="utf-8")
+        try:
+            loaded = json.loads(value)
+        except json.JSONDecodeError as err:
+            raise InputError("inline config", f"not valid JSON ({err})", "fix the syntax") from None
+        where = "inline config"
+    elif Path(value).is_file():
+        where = value
+        try:
+            loaded = yaml.safe_load(Path(value).read_text(encoding="utf-8"))
+        except yaml.YAMLError as err:
+            raise InputError(where, f"not valid YAML ({err})", "fix the syntax") from None
     else:
         raise InputError(value, "config file not found",
                          "pass a YAML file (e.g. configs/default.yaml) or an inline JSON object")
-    try:
-        loaded = yaml.safe_load(text)
-    except yaml.YAMLError as err:
-        raise InputError(where, f"not valid YAML ({err})", "fix the syntax") from None
     if not isinstance(loaded, dict):
         raise InputError(where, f"top level is {type(loaded).__name__}", "a config is a mapping")
     return loaded
@@ -66,4 +75,31 @@ def build(cls: type[T], mapping: Mapping[str, Any], where: str) -> T:
     missing = sorted(required - set(mapping))
     if missing:
         raise InputError(where, f"missing keys {missing}", "add them (see configs/default.yaml)")
+    hints = typing.get_type_hints(cls)
+    for key, value in mapping.items():
+        if not _conforms(value, hints[key]):
+            raise InputError(f"{where}.{key}", f"{value!r} is not of type {hints[key]}",
+                             "fix the value (see configs/default.yaml)")
     return cls(**mapping)
+
+
+def _conforms(value: Any, hint: Any) -> bool:
+    """Whether a config value matches a field's type hint (outer containers only)."""
+    origin = typing.get_origin(hint)
+    if origin in (typing.Union, types.UnionType):
+        return any(_conforms(value, arm) for arm in typing.get_args(hint))
+    if hint is Any:
+        return True
+    if hint is type(None):
+        return value is None
+    if hint is float:
+        return isinstance(value, int | float) and not isinstance(value, bool)
+    if hint is int:
+        return isinstance(value, int) and not isinstance(value, bool)
+    if origin in (dict, Mapping):
+        return isinstance(value, Mapping)
+    if origin in (list, tuple, Sequence):
+        return isinstance(value, Sequence) and not isinstance(value, str)
+    if isinstance(hint, type) and dataclasses.is_dataclass(hint):
+        return isinstance(value, hint)
+    return isinstance(value, origin or hint)

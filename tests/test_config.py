@@ -66,3 +66,24 @@ def test_schema_rejects_a_typo_and_a_bad_value():
     config["prosody"]["f0_method"] = "crepe"
     with pytest.raises(jsonschema.ValidationError, match="crepe"):
         jsonschema.validate(config, SCHEMA)
+
+
+def test_inline_json_reads_exponent_floats():
+    assert load_config('{"log_floor": 1e-05}') == {"log_floor": 1e-05}
+
+
+def test_build_checks_value_types():
+    @dataclass(frozen=True)
+    class Typed:
+        rate: int
+        floor: float
+        name: str | None = None
+        items: dict[str, int] | None = None
+
+    assert build(Typed, {"rate": 1, "floor": 2}, "t") == Typed(1, 2)
+    with pytest.raises(InputError, match=r"t\.floor: '1e-05' is not of type <class 'float'>"):
+        build(Typed, {"rate": 1, "floor": "1e-05"}, "t")
+    with pytest.raises(InputError, match=r"t\.rate: True is not of type"):
+        build(Typed, {"rate": True, "floor": 1.0}, "t")
+    with pytest.raises(InputError, match=r"t\.items: \[1\] is not of type"):
+        build(Typed, {"rate": 1, "floor": 1.0, "items": [1]}, "t")

@@ -1,0 +1,105 @@
+"""The Snakemake DAG on the smoke config, in a scratch copy of the workflow: the data stage
+runs end to end, `results/tables` says what is still missing, and a bad config fails early."""
+
+import csv
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+SNAKEMAKE = [sys.executable, "-m", "snakemake"]
+
+
+def scratch_copy(dest: Path) -> Path:
+    for item in ("Snakefile", "workflow", "configs", "data"):
+        source = ROOT / item
+        if source.is_dir():
+            shutil.copytree(source, dest / item)
+        else:
+            shutil.copy(source, dest / item)
+    return dest
+
+
+def run(workdir: Path, *args: str) -> subprocess.CompletedProcess:
+    env_bin = str(Path(sys.executable).parent)
+    return subprocess.run(
+        [*SNAKEMAKE, "--cores", "2", *args], cwd=workdir, capture_output=True, text=True,
+        env={"PATH": f"{env_bin}:/usr/bin:/bin", "HOME": str(workdir)}, timeout=900,
+    )
+
+
+@pytest.fixture(scope="module")
+def smoke(tmp_path_factory):
+    workdir = scratch_copy(tmp_path_factory.mktemp("smoke"))
+    result = run(workdir, "results/tables", "--configfile", "configs/smoke.yaml")
+    assert result.returncode == 0, result.stderr[-4000:]
+    return workdir
+
+
+def read_csv(path: Path) -> list[dict[str, str]]:
+    with path.open(newline="") as f:
+        return list(csv.DictReader(f))
+
+
+def test_every_dataset_has_manifest_phonemes_and_features(smoke):
+    config = yaml.safe_load((smoke / "configs/smoke.yaml").read_text())
+    for name in config["train_datasets"] + config["test_datasets"]:
+        manifest = read_csv(smoke / f"results/manifests/{name}.csv")
+        phonemes = read_csv(smoke / f"results/phonemes/{name}.csv")
+        features = read_csv(smoke / f"results/features/{name}.csv")
+        assert manifest, name
+        ids = [row["utt_id"] for row in manifest]
+        assert [row["utt_id"] for row in phonemes] == ids
+        assert [row["utt_id"] for row in features] == ids
+        assert all(int(row["n_frames"]) > 0 for row in features)
+        assert all(row["token_ids"] for row in phonemes)
+
+
+def test_expected_counts_and_splits(smoke):
+    counts = {name: read_csv(smoke / f"results/manifests/{name}.csv")
+              for name in ("ljspeech", "libritts", "vctk", "css10_de", "gutenberg")}
+    assert len(counts["ljspeech"]) == 12
+    assert sorted(r["split"] for r in counts["ljspeech"]).count("train") == 9
+    assert len(counts["libritts"]) == 3 * 4
+    assert {r["split"] for r in counts["vctk"]} == {"test"} and len(counts["vctk"]) == 2 * 3
+    assert {r["language"] for r in counts["css10_de"]} == {"de"}
+    assert len(counts["gutenberg"]) == 2
+
+
+def test_tables_say_only_the_data_stage_exists(smoke):
+    readme = (smoke / "results/tables/README.md").read_text()
+    assert "Only the data stage" in readme
+    summary = read_csv(smoke / "results/tables/data_summary.csv")
+    assert [r["dataset"] for r in summary] == [
+        "ljspeech", "libritts", "vctk", "css10_es", "css10_de", "css10_fr", "gutenberg"]
+    assert next(r for r in summary if r["dataset"] == "vctk")["test"] == "6"
+
+
+def test_second_run_has_nothing_to_do(smoke):
+    result = run(smoke, "results/tables", "--dry-run", "--configfile", "configs/smoke.yaml")
+    assert result.returncode == 0
+    assert "Nothing to be done" in result.stdout + result.stderr
+
+
+def test_bad_config_fails_with_the_schema_error(tmp_path):
+    workdir = scratch_copy(tmp_path)
+    config = yaml.safe_load((workdir / "configs/smoke.yaml").read_text())
+    config["audio"]["hop_lenght"] = 256
+    (workdir / "configs/bad.yaml").write_text(yaml.safe_dump(config))
+    result = run(workdir, "results/tables", "--dry-run", "--configfile", "configs/bad.yaml")
+    assert result.returncode != 0
+    assert "hop_lenght" in result.stdout + result.stderr
+
+
+def test_unknown_dataset_name_is_named(tmp_path):
+    workdir = scratch_copy(tmp_path)
+    config = yaml.safe_load((workdir / "configs/smoke.yaml").read_text())
+    config["test_datasets"].append("timit")
+    (workdir / "configs/bad.yaml").write_text(yaml.safe_dump(config))
+    result = run(workdir, "results/tables", "--dry-run", "--configfile", "configs/bad.yaml")
+    assert result.returncode != 0
+    assert "test_datasets names ['timit']" in result.stdout + result.stderr
