@@ -13,12 +13,11 @@ from pathlib import Path, PurePosixPath
 from mvc.audio import duration_s
 from mvc.data.manifest import Utterance
 from mvc.data.result import DEFAULT_SPLIT, AdapterResult, collect
-from mvc.data.transcripts import read_lines, require_text
+from mvc.data.transcripts import numbered_lines, require_text, split_fields
 from mvc.errors import InputError
 
 TRANSCRIPT = "transcript.txt"
 FIELDS = ("path", "original", "normalized", "duration")
-SEPARATOR = "|"
 
 
 def read_css10(root: str | Path, *, language: str, speaker: str | None = None,
@@ -36,17 +35,10 @@ def read_css10(root: str | Path, *, language: str, speaker: str | None = None,
     if not transcript.is_file():
         raise InputError(transcript, "CSS10 transcript not found",
                          f"point the root at one language's folder (it holds {TRANSCRIPT})")
-    lines = [(number, line) for number, line in enumerate(read_lines(transcript), start=1)
-             if line.strip()]
 
-    def make_row(item: tuple[int, str]) -> Utterance:
-        number, line = item
-        where = f"{transcript}:{number}"
-        fields = line.split(SEPARATOR)
-        if len(fields) != len(FIELDS):
-            raise InputError(where, f"{len(fields)} fields separated by {SEPARATOR!r}",
-                             f"each line must have {len(FIELDS)}: {SEPARATOR.join(FIELDS)}")
-        relative, _, normalized, _ = (field.strip() for field in fields)
+    def make_row(item: tuple[str, str]) -> Utterance:
+        where, line = item
+        relative, _, normalized, _ = split_fields(line, where, FIELDS)
         if not relative:
             raise InputError(where, "empty audio path",
                              "the first field is the wav's path relative to the root")
@@ -55,4 +47,5 @@ def read_css10(root: str | Path, *, language: str, speaker: str | None = None,
                          text=require_text(normalized, where), audio_path=audio.as_posix(),
                          duration_s=duration_s(audio), split=DEFAULT_SPLIT)
 
-    return collect(lines, make_row, where=transcript, skip_bad=skip_bad, desc="CSS10")
+    return collect(numbered_lines(transcript), make_row, where=transcript, skip_bad=skip_bad,
+                   desc="CSS10")

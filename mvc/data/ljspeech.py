@@ -12,13 +12,12 @@ from pathlib import Path
 from mvc.audio import duration_s
 from mvc.data.manifest import Utterance
 from mvc.data.result import DEFAULT_SPLIT, AdapterResult, collect
-from mvc.data.transcripts import read_lines, require_text
+from mvc.data.transcripts import numbered_lines, require_text, split_fields
 from mvc.errors import InputError
 
 METADATA = "metadata.csv"
 WAV_DIR = "wavs"
 FIELDS = ("id", "text", "normalized_text")
-SEPARATOR = "|"
 
 
 def read_ljspeech(root: str | Path, *, speaker: str = "LJ", language: str = "en-us",
@@ -35,17 +34,10 @@ def read_ljspeech(root: str | Path, *, speaker: str = "LJ", language: str = "en-
         raise InputError(metadata, "LJSpeech metadata not found",
                          f"point the root at the LJSpeech-1.1 folder (it holds {METADATA} "
                          f"and {WAV_DIR}/)")
-    lines = [(number, line) for number, line in enumerate(read_lines(metadata), start=1)
-             if line.strip()]
 
-    def make_row(item: tuple[int, str]) -> Utterance:
-        number, line = item
-        where = f"{metadata}:{number}"
-        fields = line.split(SEPARATOR)
-        if len(fields) != len(FIELDS):
-            raise InputError(where, f"{len(fields)} fields separated by {SEPARATOR!r}",
-                             f"each line must have {len(FIELDS)}: {SEPARATOR.join(FIELDS)}")
-        utt_id, _, normalized = (field.strip() for field in fields)
+    def make_row(item: tuple[str, str]) -> Utterance:
+        where, line = item
+        utt_id, _, normalized = split_fields(line, where, FIELDS)
         if not utt_id:
             raise InputError(where, "empty id", f"the first field names {WAV_DIR}/ID.wav")
         audio = root / WAV_DIR / f"{utt_id}.wav"
@@ -53,4 +45,5 @@ def read_ljspeech(root: str | Path, *, speaker: str = "LJ", language: str = "en-
                          text=require_text(normalized, where), audio_path=audio.as_posix(),
                          duration_s=duration_s(audio), split=DEFAULT_SPLIT)
 
-    return collect(lines, make_row, where=metadata, skip_bad=skip_bad, desc="LJSpeech")
+    return collect(numbered_lines(metadata), make_row, where=metadata, skip_bad=skip_bad,
+                   desc="LJSpeech")

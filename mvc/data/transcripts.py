@@ -50,3 +50,18 @@ def require_text(text: str, where: str | Path) -> str:
 def read_transcript(path: Path) -> str:
     """A one-utterance transcript file (VCTK, LibriTTS): its stripped, non-empty text."""
     return require_text(read_text(path), path)
+
+
+def numbered_lines(path: Path) -> list[tuple[str, str]]:
+    """(`path:LINE`, line) for each non-blank line: the `where` of every error on that line."""
+    return [(f"{path}:{number}", line)
+            for number, line in enumerate(read_lines(path), start=1) if line.strip()]
+
+
+def split_fields(line: str, where: str, names: tuple[str, ...], separator: str = "|") -> list[str]:
+    """The stripped fields of a delimited transcript line; a wrong field count raises InputError."""
+    fields = line.split(separator)
+    if len(fields) != len(names):
+        raise InputError(where, f"{len(fields)} fields separated by {separator!r}",
+                         f"each line must have {len(names)}: {separator.join(names)}")
+    return [field.strip() for field in fields]
