@@ -12,7 +12,6 @@ need_apt=()
 command -v espeak-ng >/dev/null || need_apt+=(espeak-ng)
 command -v ffmpeg >/dev/null || need_apt+=(ffmpeg)
 command -v sox >/dev/null || need_apt+=(sox)
-ldconfig -p 2>/dev/null | grep -q libsndfile || need_apt+=(libsndfile1)
 command -v python3 >/dev/null || need_apt+=(python3 python3-venv)
 if ((${#need_apt[@]})); then
   echo "setup: installing system packages: ${need_apt[*]}"

@@ -1,0 +1,1 @@
+"""Per-utterance evaluation metrics behind one interface and one registry."""
