@@ -55,10 +55,36 @@ def _features(args: argparse.Namespace) -> None:
                     FeatureCache(Path(args.cache)), Path(args.out))
 
 
-def _data_summary(args: argparse.Namespace) -> None:
-    from mvc.report.data_summary import write_data_summary
+def _ground_truth(args: argparse.Namespace) -> None:
+    from mvc.data.manifest import read_manifest
+    from mvc.synth.ground_truth import export_ground_truth
 
-    write_data_summary([Path(m) for m in args.manifests], Path(args.out))
+    export_ground_truth(read_manifest(args.manifest), Path(args.out))
+
+
+def _score(args: argparse.Namespace) -> None:
+    from mvc.config import load_config
+    from mvc.data.manifest import read_manifest
+    from mvc.eval.registry import make_metric
+    from mvc.eval.scoring import ScoreCache, items_for, score_items, write_scores
+
+    system_dir = Path(args.system_dir)
+    if not system_dir.is_dir():
+        raise InputError(system_dir, "system directory not found",
+                         "synthesize the test set first (snakemake results/synth/SYSTEM/TESTSET)")
+    rows = [r for r in read_manifest(args.manifest) if args.split in (None, r.split)]
+    metric = make_metric(args.metric, load_config(args.settings) if args.settings else {})
+    cache = ScoreCache(args.cache) if args.cache else None
+    scored = score_items(metric, items_for(rows, system_dir), cache)
+    write_scores(scored, metric, Path(args.out),
+                 {"system_dir": str(system_dir), "manifest": args.manifest, "split": args.split})
+
+
+def _summary(args: argparse.Namespace) -> None:
+    from mvc.report.data_summary import write_summaries
+
+    write_summaries([Path(m) for m in args.manifests], [Path(s) for s in args.scores],
+                    Path(args.out))
 
 
 def _command(group: argparse._SubParsersAction, name: str,
@@ -103,10 +129,32 @@ def _parser() -> argparse.ArgumentParser:
     features.add_argument("--cache", required=True, help="content-addressed feature cache dir")
     features.add_argument("--out", required=True, help="feature index CSV to write")
 
+    synth = _command(commands, "synth", None, "synthesize a test set").add_subparsers(
+        dest="synth_command", required=True)
+    ground_truth = _command(synth, "ground-truth", _ground_truth,
+                            "lay out a test set's own recordings as a system's output")
+    ground_truth.add_argument("--manifest", required=True)
+    ground_truth.add_argument("--out", required=True, help="output directory of {utt_id}.wav")
+
+    score = _command(commands, "score", _score,
+                     "score a directory of {utt_id}.wav against a manifest with one metric")
+    score.add_argument("--system-dir", required=True, help="the system's {utt_id}.wav files")
+    score.add_argument("--manifest", required=True, help="texts, languages, reference audio")
+    score.add_argument("--metric", required=True, help="a registered metric (see docs/metrics.md)")
+    score.add_argument("--settings", help="the metric's settings: YAML file or inline JSON")
+    score.add_argument("--split", choices=("train", "val", "test"),
+                       help="score only this split of the manifest (default: every row)")
+    score.add_argument("--cache", help="content-addressed score cache; a rerun reuses it, so a "
+                                       "killed run resumes where it stopped")
+    score.add_argument("--out", required=True, help="per-utterance CSV (+ .json sidecar)")
+
     report = _command(commands, "report", None, "tables, plots and the report").add_subparsers(
         dest="report_command", required=True)
-    summary = _command(report, "data-summary", _data_summary, "the per-dataset data table")
+    summary = _command(report, "summary", _summary,
+                       "the data and scores summary tables (before the statistics stage)")
     summary.add_argument("--manifests", nargs="+", required=True)
+    summary.add_argument("--scores", nargs="*", default=[],
+                         help="results/metrics/{testset}/{system}/{metric}.csv files")
     summary.add_argument("--out", required=True, help="output directory (results/tables)")
     return parser
 

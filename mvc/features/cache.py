@@ -7,8 +7,6 @@ or the code version makes a new one.
 
 from __future__ import annotations
 
-import hashlib
-import json
 import re
 import zipfile
 from collections.abc import Mapping
@@ -18,22 +16,9 @@ import numpy as np
 
 from mvc.atomic import atomic_path
 from mvc.errors import InputError
+from mvc.hashing import file_sha256, record_sha256
 
-READ_CHUNK_BYTES = 1 << 20
 KEY_PATTERN = re.compile(r"[0-9a-f]{64}")
-
-
-def file_sha256(path: str | Path) -> str:
-    """SHA-256 of a file's bytes, read in chunks; InputError when it cannot be read."""
-    digest = hashlib.sha256()
-    try:
-        with Path(path).open("rb") as f:
-            for chunk in iter(lambda: f.read(READ_CHUNK_BYTES), b""):
-                digest.update(chunk)
-    except OSError as err:
-        raise InputError(path, f"cannot read the file ({err.strerror})",
-                         "check that it exists and is readable") from None
-    return digest.hexdigest()
 
 
 def content_key(audio_path: str | Path, settings: Mapping, version: str) -> str:
@@ -41,9 +26,8 @@ def content_key(audio_path: str | Path, settings: Mapping, version: str) -> str:
 
     `settings` must be JSON-serializable (numbers, strings, None, nested mappings/lists).
     """
-    record = {"audio_sha256": file_sha256(audio_path), "settings": settings, "version": version}
-    canonical = json.dumps(record, sort_keys=True, separators=(",", ":"), allow_nan=False)
-    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+    return record_sha256({"audio_sha256": file_sha256(audio_path), "settings": settings,
+                          "version": version})
 
 
 class FeatureCache:

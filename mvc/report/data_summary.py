@@ -1,7 +1,7 @@
-"""The data summary table: per dataset, its language, speakers, utterances per split and hours.
+"""What `results/tables` holds until the statistics stage: the data and scores summaries.
 
-It is what `results/tables` holds until the training, synthesis and scoring stages exist,
-and stays as the paper's data table afterwards.
+The data summary (per dataset: language, speakers, utterances per split, hours) stays as the
+paper's data table afterwards.
 """
 
 from __future__ import annotations
@@ -14,15 +14,20 @@ import pandas as pd
 
 from mvc.atomic import atomic_dir, write_text_atomic
 from mvc.data.manifest import SPLITS, read_manifest
+from mvc.report.metrics_summary import summarize_scores
 
 PENDING_NOTE = """# results/tables
 
-Only the data stage of the pipeline exists so far: corpus -> manifest -> phonemes and
-features. Training, synthesis, scoring and statistics (and so the paper's comparison
-tables) are not implemented yet. This directory holds the data summary:
+The data stage (corpus -> manifest -> phonemes and features) and the scoring stage exist;
+training, synthesis of the TTS systems and the statistics are not implemented yet, so the
+only system scored is `ground_truth` (each test set's own recordings) and the paper's
+comparison tables do not exist yet. This directory holds:
 
-- `data_summary.md` / `data_summary.csv`: per dataset, its language(s), speakers,
-  utterances per split and hours of audio (n/a for text-only sets).
+- `data_summary.md` / `.csv`: per dataset, its language(s), speakers, utterances per
+  split and hours of audio (n/a for text-only sets).
+- `scores_summary.md` / `.csv`: per test set, system and metric, the counts scored
+  (ok / error / unavailable, so n is visible) and point estimates (corpus WER and CER,
+  means otherwise). No confidence intervals yet: they come with the statistics stage.
 
 """
 
@@ -47,11 +52,15 @@ def summarize(manifests: Sequence[Path]) -> pd.DataFrame:
     return pd.DataFrame.from_records(records)
 
 
-def write_data_summary(manifests: Sequence[Path], out_dir: Path) -> None:
-    """Write the summary as Markdown and CSV with a README into `out_dir`, atomically."""
-    table = summarize(manifests)
-    markdown = table.to_markdown(index=False, floatfmt=".3g", missingval="n/a")
+def write_summaries(manifests: Sequence[Path], score_files: Sequence[Path],
+                    out_dir: Path) -> None:
+    """Write the data and scores summaries (Markdown, CSV) and a README, atomically."""
+    tables = {"data_summary": summarize(manifests),
+              "scores_summary": summarize_scores(score_files)}
     with atomic_dir(out_dir) as tmp:
-        table.to_csv(tmp / "data_summary.csv", index=False, lineterminator="\n")
-        write_text_atomic(tmp / "data_summary.md", markdown + "\n")
-        write_text_atomic(tmp / "README.md", PENDING_NOTE + markdown + "\n")
+        markdown = {}
+        for name, table in tables.items():
+            table.to_csv(tmp / f"{name}.csv", index=False, lineterminator="\n")
+            markdown[name] = table.to_markdown(index=False, floatfmt=".3g", missingval="n/a")
+            write_text_atomic(tmp / f"{name}.md", markdown[name] + "\n")
+        write_text_atomic(tmp / "README.md", PENDING_NOTE + "\n\n".join(markdown.values()) + "\n")

@@ -13,12 +13,14 @@ wildcard_constraints:
 
 
 def _check_dataset_names():
-    for key in ("train_datasets", "test_datasets"):
-        unknown = [n for n in config[key] if n not in config["datasets"]]
+    for where, names in (("train_datasets", config["train_datasets"]),
+                         ("test_datasets", config["test_datasets"]),
+                         ("evaluation.testsets", config["evaluation"]["testsets"])):
+        unknown = [n for n in names if n not in config["datasets"]]
         if unknown:
             raise WorkflowError(
-                f"config: {key} names {unknown}, which are not under `datasets`. "
-                f"Fix: add them to `datasets` or remove them from {key}."
+                f"config: {where} names {unknown}, which are not under `datasets`. "
+                f"Fix: add them to `datasets` or remove them from {where}."
             )
 
 
@@ -79,3 +81,33 @@ def data_stage_outputs():
         + [f"results/phonemes/{n}.csv" for n in names]
         + [f"results/features/{n}.csv" for n in names if has_audio(n)]
     )
+
+
+def metric_settings(name):
+    """A metric's settings, from whichever evaluation.metrics group names it."""
+    for group in config["evaluation"]["metrics"].values():
+        if name in group:
+            return group[name] or {}
+    raise WorkflowError(f"metric {name!r} is not under evaluation.metrics in the config.")
+
+
+def score_targets():
+    """Every (test set, system, metric) score table the evaluation asks for.
+
+    Metrics that compare with the reference recording skip the ground truth itself (it would
+    be compared with itself) and test sets without recordings (e.g. a Gutenberg book).
+    """
+    evaluation = config["evaluation"]
+    targets = []
+    for testset in evaluation["testsets"]:
+        for system in evaluation["systems"]:
+            if system == "ground_truth" and not has_audio(testset):
+                continue
+            for group, metrics in evaluation["metrics"].items():
+                for metric in metrics:
+                    if group == "with_reference" and (
+                        system == "ground_truth" or not has_audio(testset)
+                    ):
+                        continue
+                    targets.append(f"results/metrics/{testset}/{system}/{metric}.csv")
+    return targets

@@ -1,0 +1,58 @@
+"""The scoring summary: per test set, system and metric, what was scored and the headline value.
+
+One long-format row per (test set, system, metric, statistic) with the counts by status, so
+n is always visible. Corpus-level rates (WER, CER) are sum(errors) / sum(reference length);
+other metrics are plain means over the utterances scored `ok`. These are point estimates
+without confidence intervals: the bootstrap statistics come with the statistics stage.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import pandas as pd
+
+from mvc.eval.wer import corpus_cer, corpus_wer, mean_utterance_wer
+
+SUMMARY_COLUMNS = ("testset", "system", "metric", "statistic", "value", "n", "ok", "error",
+                   "unavailable", "note")
+RECORDS: dict[str, list[tuple[str, Callable[[list[dict]], float]]]] = {
+    "wer": [("wer (corpus: sum errors / sum words)", corpus_wer),
+            ("cer (corpus: sum errors / sum characters)", corpus_cer),
+            ("wer (mean of per-utterance WER)", mean_utterance_wer)],
+}
+HEADLINE_COLUMNS = {"dnsmos": ("mos_proxy", "dnsmos_sig", "dnsmos_bak"), "utmos": ("utmos",),
+                    "mcd": ("mcd_db",), "f0_rmse": ("f0_rmse_hz", "f0_rmse_cents", "vuv_error"),
+                    "speaker_sim": ("speaker_sim",)}
+
+
+def _statistics(metric: str, ok: pd.DataFrame) -> list[tuple[str, float]]:
+    """(statistic, value) pairs for one score table's `ok` rows."""
+    if metric in RECORDS:
+        records = ok.to_dict("records")
+        return [(name, fn(records) if records else math.nan) for name, fn in RECORDS[metric]]
+    columns = HEADLINE_COLUMNS.get(metric, ())
+    return [(f"{c} (mean)", float(ok[c].mean()) if len(ok) else math.nan) for c in columns
+            if c in ok]
+
+
+def summarize_scores(score_files: Sequence[Path]) -> pd.DataFrame:
+    """Rows for each `results/metrics/{testset}/{system}/{metric}.csv` given."""
+    rows = []
+    for path in score_files:
+        path = Path(path)
+        testset, system, metric = path.parts[-3], path.parts[-2], path.stem
+        table = pd.read_csv(path, keep_default_na=False, na_values=[""])
+        counts = table["status"].value_counts()
+        ok = table[table["status"] == "ok"]
+        reasons = json.loads(path.with_suffix(".json").read_text())["unavailable_reasons"]
+        base = {"testset": testset, "system": system, "metric": metric, "n": len(table),
+                "ok": int(counts.get("ok", 0)), "error": int(counts.get("error", 0)),
+                "unavailable": int(counts.get("unavailable", 0)),
+                "note": "; ".join(reasons) if ok.empty and reasons else ""}
+        for statistic, value in _statistics(metric, ok):
+            rows.append({**base, "statistic": statistic, "value": value})
+    return pd.DataFrame.from_records(rows, columns=SUMMARY_COLUMNS)

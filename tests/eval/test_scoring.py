@@ -1,0 +1,127 @@
+"""The scoring loop: one row per manifest row, errors and n/a as rows, a content cache."""
+
+import csv
+import json
+import math
+from pathlib import Path
+from typing import ClassVar
+
+import numpy as np
+import pytest
+
+from mvc.audio import load, save
+from mvc.cli import main
+from mvc.data.manifest import Utterance, write_manifest
+from mvc.errors import InputError
+from mvc.eval.base import ScoreItem
+from mvc.eval.registry import make_metric
+from mvc.eval.scoring import ScoreCache, items_for, score_items, write_scores
+
+SR = 16000
+
+
+class Peak:
+    """A stand-in metric: the peak of the system's audio; Spanish is unavailable."""
+
+    name: ClassVar[str] = "peak"
+    version: ClassVar[str] = "1"
+    needs_reference_audio: ClassVar[bool] = False
+    columns = ("peak",)
+
+    def __init__(self) -> None:
+        self.calls = 0
+
+    def settings(self) -> dict:
+        return {"scale": 1.0}
+
+    def unavailable(self, language: str) -> str | None:
+        return "no Spanish model here" if language == "es" else None
+
+    def score(self, item: ScoreItem) -> dict:
+        self.calls += 1
+        audio, _ = load(item.audio_path)
+        return {"peak": float(np.max(np.abs(audio)))}
+
+
+def tone(amp: float) -> np.ndarray:
+    return (amp * np.sin(2 * np.pi * 200 * np.arange(SR // 4) / SR)).astype(np.float32)
+
+
+@pytest.fixture
+def setup(tmp_path):
+    system = tmp_path / "system"
+    rows = []
+    for i, (language, amp) in enumerate([("en-us", 0.5), ("en-us", 0.25), ("es", 0.5),
+                                         ("en-us", 0.0), ("en-us", 0.5)]):
+        utt = f"u{i}"
+        rows.append(Utterance(utt, "s1", language, f"text {i}", "", math.nan, "test"))
+        if i != 4:
+            save(system / f"{utt}.wav", tone(amp), SR)
+    return rows, system
+
+
+def test_every_row_scored_or_explained_in_order(setup):
+    rows, system = setup
+    scored = score_items(Peak(), items_for(rows, system))
+    assert [r["utt_id"] for r in scored] == ["u0", "u1", "u2", "u3", "u4"]
+    assert [r["status"] for r in scored] == ["ok", "ok", "unavailable", "error", "error"]
+    assert scored[0]["peak"] == pytest.approx(0.5, abs=1e-3)
+    assert scored[1]["peak"] == pytest.approx(0.25, abs=1e-3)
+    assert scored[2]["error"] == "no Spanish model here"
+    assert "u3.wav: audio is silent" in scored[3]["error"]
+    assert "u4.wav: audio file not found" in scored[4]["error"]
+
+
+def test_cache_recomputes_only_what_changed(setup, tmp_path):
+    rows, system = setup
+    cache = ScoreCache(tmp_path / "cache")
+    first = Peak()
+    score_items(first, items_for(rows, system), cache)
+    assert first.calls == 4  # u0, u1, u3 (silent), u4 (missing); u2 is n/a
+    again = Peak()
+    assert score_items(again, items_for(rows, system), cache) == score_items(
+        first, items_for(rows, system), None)
+    assert again.calls == 1  # only the missing file is retried: it has no content to key on
+    save(system / "u1.wav", tone(0.125), SR)
+    changed = Peak()
+    scored = score_items(changed, items_for(rows, system), cache)
+    assert changed.calls == 2 and scored[1]["peak"] == pytest.approx(0.125, abs=1e-3)
+
+
+def test_written_csv_and_sidecar(setup, tmp_path):
+    rows, system = setup
+    metric = Peak()
+    out = tmp_path / "peak.csv"
+    write_scores(score_items(metric, items_for(rows, system)), metric, out, {"system_dir": "x"})
+    with out.open() as f:
+        table = list(csv.DictReader(f))
+    assert list(table[0]) == ["utt_id", "speaker", "language", "status", "peak", "error"]
+    assert len(table) == 5 and table[2]["peak"] == ""
+    sidecar = json.loads(out.with_suffix(".json").read_text())
+    assert (sidecar["ok"], sidecar["error"], sidecar["unavailable"]) == (2, 2, 1)
+    assert sidecar["unavailable_reasons"] == ["no Spanish model here"]
+    assert sidecar["settings"] == {"scale": 1.0} and sidecar["system_dir"] == "x"
+
+
+def test_reference_metric_without_reference_is_a_row_error(setup):
+    rows, system = setup
+
+    class NeedsReference(Peak):
+        needs_reference_audio = True
+
+    scored = score_items(NeedsReference(), items_for(rows[:1], system))
+    assert scored[0]["status"] == "error" and "has no reference audio" in scored[0]["error"]
+
+
+def test_unknown_metric_and_bad_settings():
+    with pytest.raises(InputError, match="unknown metric"):
+        make_metric("nonsense")
+
+
+def test_cli_missing_system_dir(tmp_path, capsys):
+    manifest = tmp_path / "m.csv"
+    write_manifest([Utterance("u0", "s", "en-us", "hi", "", math.nan, "test")], manifest)
+    code = main(["score", "--system-dir", str(tmp_path / "none"), "--manifest", str(manifest),
+                 "--metric", "wer", "--out", str(tmp_path / "o.csv")])
+    assert code == 2 and "system directory not found" in capsys.readouterr().err
+    assert not Path(tmp_path / "o.csv").exists()
