@@ -87,6 +87,69 @@ def _summary(args: argparse.Namespace) -> None:
                     Path(args.out))
 
 
+def _bench_streaming(args: argparse.Namespace) -> None:
+    from mvc.bench.streaming import (
+        StreamingBench,
+        parse_lookahead,
+        run_streaming_bench,
+        write_streaming_bench,
+    )
+
+    options = {"d_model": args.d_model, "length": args.length, "input_kind": args.input,
+               "repeats": args.repeats, "seed": args.seed, "scan_backend": args.backend,
+               "chunks": tuple(args.chunks) if args.chunks else None,
+               "lookaheads": (tuple(parse_lookahead(w) for w in args.lookaheads)
+                              if args.lookaheads else None)}
+    bench = StreamingBench(**{k: v for k, v in options.items() if v is not None})
+    print(write_streaming_bench(run_streaming_bench(bench), args.out))
+
+
+def _bench_ssm(args: argparse.Namespace) -> None:
+    from mvc.bench.ssm import (
+        QUICK_LENGTHS,
+        SsmBench,
+        default_backends,
+        run_ssm_bench,
+        write_ssm_bench,
+    )
+
+    options = {"device": args.device, "d_model": args.d_model,
+               "lengths": tuple(args.lengths or (QUICK_LENGTHS if args.quick else ())) or None,
+               "reps": args.reps or (1 if args.quick else None),
+               "backends": tuple(args.backends or default_backends(args.device))}
+    bench = SsmBench(**{k: v for k, v in options.items() if v is not None})
+    print(write_ssm_bench(run_ssm_bench(bench), bench, args.out))
+
+
+def _bench_metrics(args: argparse.Namespace) -> None:
+    import tempfile
+
+    from mvc.bench.metrics import MetricsBench, run_metrics_bench, write_metrics_bench
+
+    defaults = MetricsBench()
+    metrics = ({name: defaults.metrics.get(name, {}) for name in args.metrics}
+               if args.metrics else defaults.metrics)
+    bench = MetricsBench(texts=Path(args.texts), utterances=args.utterances, metrics=metrics)
+    with tempfile.TemporaryDirectory(prefix="mvc-bench-metrics-") as work_dir:
+        print(write_metrics_bench(run_metrics_bench(bench, Path(work_dir)), Path(args.out)))
+
+
+def _bench_ssm_parity(args: argparse.Namespace) -> None:
+    import torch
+
+    from mvc.bench.ssm_parity import mamba_ssm_state_dict, scan_parity, write_parity
+
+    device = torch.device(args.device)
+    rows = scan_parity(device, tuple(args.lengths), args.tolerance)
+    rows += mamba_ssm_state_dict(device, max(args.lengths), args.block_tolerance)
+    write_parity(rows, Path(args.out))
+    for row in rows:
+        print(row)
+    if any(row["passed"] is False for row in rows):
+        raise InputError(args.out, "a backend disagrees with the sequential reference",
+                         "see the rows above; report it with the device and versions")
+
+
 def _command(group: argparse._SubParsersAction, name: str,
              handler: Callable[[argparse.Namespace], None] | None,
              help_text: str) -> argparse.ArgumentParser:
@@ -156,6 +219,55 @@ def _parser() -> argparse.ArgumentParser:
     summary.add_argument("--scores", nargs="*", default=[],
                          help="results/metrics/{testset}/{system}/{metric}.csv files")
     summary.add_argument("--out", required=True, help="output directory (results/tables)")
+
+    bench = _command(commands, "bench", None, "speed, memory and accuracy benchmarks "
+                     "(results/bench/*.csv)").add_subparsers(dest="bench_command", required=True)
+    streaming = _command(bench, "streaming", _bench_streaming,
+                         "streaming Bi-Mamba (chunk C, look-ahead W): error and time vs offline")
+    streaming.add_argument("--d-model", type=int, help="model width (default 256)")
+    streaming.add_argument("--length", type=int, help="input frames (default 2048)")
+    streaming.add_argument("--chunks", type=int, nargs="+", help="chunk sizes C (default 16 64)")
+    streaming.add_argument("--lookaheads", nargs="+",
+                           help="look-aheads W in frames or 'all' (default 0 8 32 128 all)")
+    streaming.add_argument("--input", choices=("random", "structured"),
+                           help="white noise or sinusoids + noise (default random)")
+    streaming.add_argument("--repeats", type=int, help="timed repetitions (default 3)")
+    streaming.add_argument("--seed", type=int, help="model and input seed (default 0)")
+    streaming.add_argument("--backend", help="selective-scan backend (default: automatic)")
+    streaming.add_argument("--out", default="results/bench/streaming.csv", help="CSV to write")
+    ssm = _command(bench, "ssm", _bench_ssm, "selective-scan backends vs attention and a "
+                   "BiLSTM: time, peak memory, growth with length (docs/ssm.md)")
+    ssm.add_argument("--device", choices=("cpu", "cuda"), default="cpu")
+    ssm.add_argument("--lengths", type=int, nargs="+",
+                     help="sequence lengths (default 256 512 ... 16384)")
+    ssm.add_argument("--reps", type=int, help="interleaved timed repetitions (default 3)")
+    ssm.add_argument("--backends", nargs="+",
+                     help="scan backends (default: sequential chunked, and fused on cpu or "
+                          "cuda on cuda)")
+    ssm.add_argument("--d-model", type=int, help="model width; d_inner is twice it (default 256)")
+    ssm.add_argument("--quick", action="store_true",
+                     help="lengths 256 512 and 1 repetition unless given (a smoke run)")
+    ssm.add_argument("--out", default="results/bench/ssm.csv", help="CSV to write")
+
+    metrics = _command(bench, "metrics", _bench_metrics,
+                       "utterances per second of each metric on the same espeak-ng utterances")
+    metrics.add_argument("--utterances", type=int, default=100)
+    metrics.add_argument("--metrics", nargs="+", help="registered metric names (default: all "
+                                                      "of wer, dnsmos, mcd, f0_rmse, speaker_sim)")
+    metrics.add_argument("--texts", default="data/texts/en", help="folder of .txt books")
+    metrics.add_argument("--out", default="results/bench/metrics.csv", help="CSV to write")
+
+    parity = _command(bench, "ssm-parity", _bench_ssm_parity,
+                      "every scan backend on a device against the sequential reference, "
+                      "and our Mamba's state dict loaded into mamba_ssm's where it imports")
+    parity.add_argument("--device", default="cpu", help="cpu or cuda")
+    parity.add_argument("--lengths", type=int, nargs="+", default=[64, 1000, 4096])
+    parity.add_argument("--tolerance", type=float, default=1e-5,
+                        help="max abs output difference and max relative gradient difference")
+    parity.add_argument("--block-tolerance", type=float, default=1e-4,
+                        help="max abs difference of whole Mamba blocks (ours vs mamba_ssm's "
+                             "fused path, which orders fp32 sums differently)")
+    parity.add_argument("--out", default="results/bench/ssm_parity.csv", help="CSV to write")
     return parser
 
 
