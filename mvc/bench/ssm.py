@@ -44,6 +44,7 @@ from tqdm import tqdm
 from mvc.atomic import atomic_path
 from mvc.bench.peak_memory import MeasurementError, PeakMemory, cuda_peak
 from mvc.errors import InputError
+from mvc.ssm.inputs import scan_inputs
 from mvc.ssm.scan import BACKENDS, selective_scan
 
 DEFAULT_LENGTHS = (256, 512, 1024, 2048, 4096, 8192, 16384)
@@ -53,8 +54,6 @@ REFERENCES = ("attention", "bilstm")
 NOMINAL_EXPONENT = {"attention": 2.0}  # time and memory growth assumed before measuring
 PASSES = ("fwd", "fwd_bwd")
 MB = 2**20
-DT_MIN, DT_MAX = 1e-3, 1e-1  # mamba_ssm's dt init range (delta_bias)
-DELTA_STD = 0.5  # spread of the pre-bias delta (dt_proj output) in the benchmark inputs
 
 COLUMNS = ("subject", "kind", "device", "length", "fwd_s", "fwd_bwd_s",
            "fwd_speedup_vs_sequential", "fwd_bwd_speedup_vs_sequential", "infer_peak_mb",
@@ -129,22 +128,9 @@ class Case:
     train_step: Callable[[], object]
 
 
-def scan_inputs(bench: SsmBench, length: int, requires_grad: bool) -> dict[str, Tensor]:
-    """Seeded inputs at Mamba's scales: S4D-real A = -(1..d_state), delta_bias from mamba's
-    dt init (log-uniform in [1e-3, 1e-1], through the inverse softplus)."""
-    gen = torch.Generator().manual_seed(bench.seed)
-    b, d, n = bench.batch, bench.d_inner, bench.d_state
-    dt = torch.exp(torch.rand(d, generator=gen) * math.log(DT_MAX / DT_MIN) + math.log(DT_MIN))
-    inputs = {
-        "u": torch.randn(b, d, length, generator=gen),
-        "delta": DELTA_STD * torch.randn(b, d, length, generator=gen),
-        "A": -torch.arange(1, n + 1, dtype=torch.float32).repeat(d, 1),
-        "B": torch.randn(b, n, length, generator=gen),
-        "C": torch.randn(b, n, length, generator=gen),
-        "D": torch.ones(d),
-        "z": torch.randn(b, d, length, generator=gen),
-        "delta_bias": dt + torch.log(-torch.expm1(-dt)),
-    }
+def bench_scan_inputs(bench: SsmBench, length: int, requires_grad: bool) -> dict[str, Tensor]:
+    """The benchmark's seeded scan inputs (mvc.ssm.inputs) on its device."""
+    inputs = scan_inputs(bench.batch, bench.d_inner, bench.d_state, length, seed=bench.seed)
     return {k: v.to(bench.device).requires_grad_(requires_grad) for k, v in inputs.items()}
 
 
@@ -176,8 +162,8 @@ def make_case(bench: SsmBench, subject: str, length: int) -> Case:
             layer.train()
             return apply(x_grad)
     else:
-        plain = scan_inputs(bench, length, requires_grad=False)
-        with_grad = scan_inputs(bench, length, requires_grad=True)
+        plain = bench_scan_inputs(bench, length, requires_grad=False)
+        with_grad = bench_scan_inputs(bench, length, requires_grad=True)
 
         def infer() -> object:
             with torch.no_grad():

@@ -9,37 +9,17 @@ gradients, and, where mamba_ssm imports, loads our Mamba block's state dict into
 from __future__ import annotations
 
 import csv
-import math
 from pathlib import Path
 
 import torch
 
 from mvc.atomic import atomic_path
+from mvc.ssm.inputs import scan_inputs
 from mvc.ssm.mamba import Mamba
 from mvc.ssm.scan import available_backends, selective_scan
 
 COLUMNS = ("check", "backend", "device", "length", "max_abs_diff_y", "max_abs_diff_grad",
            "tolerance", "passed", "note")
-DT_MIN, DT_MAX = 1e-3, 1e-1
-
-
-def _inputs(batch: int, d_inner: int, d_state: int, length: int, device: torch.device,
-            seed: int) -> dict[str, torch.Tensor]:
-    """Random scan inputs at realistic scales (mamba's dt init, S4D-real A)."""
-    g = torch.Generator().manual_seed(seed)
-    dt = torch.exp(torch.rand(d_inner, generator=g) * (math.log(DT_MAX) - math.log(DT_MIN))
-                   + math.log(DT_MIN))
-    tensors = {
-        "u": torch.randn(batch, d_inner, length, generator=g),
-        "delta": 0.5 * torch.randn(batch, d_inner, length, generator=g),
-        "A": -torch.arange(1, d_state + 1, dtype=torch.float32).repeat(d_inner, 1),
-        "B": torch.randn(batch, d_state, length, generator=g),
-        "C": torch.randn(batch, d_state, length, generator=g),
-        "D": torch.randn(d_inner, generator=g),
-        "z": torch.randn(batch, d_inner, length, generator=g),
-        "delta_bias": dt + torch.log(-torch.expm1(-dt)),
-    }
-    return {k: v.to(device).requires_grad_(True) for k, v in tensors.items()}
 
 
 def _run(backend: str, inputs: dict[str, torch.Tensor]) -> tuple[torch.Tensor, list[torch.Tensor]]:
@@ -54,7 +34,8 @@ def scan_parity(device: torch.device, lengths: tuple[int, ...], tolerance: float
     """Each available backend vs `sequential` on `device`, outputs and gradients."""
     rows = []
     for length in lengths:
-        inputs = _inputs(batch, d_inner, d_state, length, device, seed=length)
+        inputs = {k: v.to(device).requires_grad_(True) for k, v in
+                  scan_inputs(batch, d_inner, d_state, length, seed=length).items()}
         y_ref, g_ref = _run("sequential", inputs)
         for backend in available_backends(device):
             if backend == "sequential":

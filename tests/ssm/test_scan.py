@@ -22,12 +22,12 @@ from mvc.errors import InputError
 from mvc.ssm import fused
 from mvc.ssm.chunked import chunked_scan
 from mvc.ssm.fused import fused_scan
+from mvc.ssm.inputs import scan_inputs
 from mvc.ssm.scan import BACKEND_ENV, choose_backend, selective_scan
 from mvc.ssm.sequential import sequential_scan
 
 FAST = ("chunked", "fused")
 TOL = 1e-5
-DT_MIN, DT_MAX = 1e-3, 1e-1  # mamba_ssm's dt init range
 ARGS = ("u", "delta", "A", "B", "C", "D", "z", "delta_bias", "initial_state")
 
 
@@ -37,22 +37,7 @@ def assert_parity(actual, expected, tol=TOL):
 
 
 def make_inputs(length, batch=2, d_inner=4, d_state=3, seed=0):
-    """Realistic scales: mamba's dt init (log-uniform in [1e-3, 1e-1], stored through the
-    inverse softplus as delta_bias), S4D-real A = -(1..N), unit-variance B, C, u, z."""
-    g = torch.Generator().manual_seed(seed)
-    log_dt = torch.rand(d_inner, generator=g) * math.log(DT_MAX / DT_MIN) + math.log(DT_MIN)
-    dt = torch.exp(log_dt)
-    return {
-        "u": torch.randn(batch, d_inner, length, generator=g),
-        "delta": 0.5 * torch.randn(batch, d_inner, length, generator=g),
-        "A": -torch.arange(1, d_state + 1, dtype=torch.float32).repeat(d_inner, 1),
-        "B": torch.randn(batch, d_state, length, generator=g),
-        "C": torch.randn(batch, d_state, length, generator=g),
-        "D": torch.randn(d_inner, generator=g),
-        "z": torch.randn(batch, d_inner, length, generator=g),
-        "delta_bias": dt + torch.log(-torch.expm1(-dt)),  # softplus^-1(dt)
-        "initial_state": torch.randn(batch, d_inner, d_state, generator=g),
-    }
+    return scan_inputs(batch, d_inner, d_state, length, seed=seed, initial_state=True)
 
 
 OPTION_SETS = {
