@@ -17,14 +17,12 @@ or a constant F0) is NaN, and `f0_note` says why.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
-from typing import Any, ClassVar
+from dataclasses import dataclass
+from typing import ClassVar
 
 import numpy as np
 
-from mvc.errors import InputError
 from mvc.eval.base import ScoreItem
-from mvc.eval.dtw import MAX_CELLS, dtw
 from mvc.eval.mcep import WorldAnalysis
 
 CENTS_PER_OCTAVE = 1200.0
@@ -62,35 +60,22 @@ def f0_errors(reference: np.ndarray, synthesized: np.ndarray) -> dict[str, float
 
 @dataclass(frozen=True)
 class F0RMSE(WorldAnalysis):
-    """F0 RMSE (Hz, cents), V/UV error and F0 correlation (settings: `WorldAnalysis`;
-    `max_dtw_cells`: largest n x m DTW search, one byte per cell)."""
+    """F0 RMSE (Hz, cents), V/UV error and F0 correlation (settings: `WorldAnalysis`)."""
 
     name: ClassVar[str] = "f0_rmse"
     version: ClassVar[str] = "1"
     needs_reference_audio: ClassVar[bool] = True
-
-    max_dtw_cells: int = MAX_CELLS
 
     @property
     def columns(self) -> tuple[str, ...]:
         return ("f0_rmse_hz", "f0_rmse_cents", "vuv_error", "f0_corr", "n_voiced_frames",
                 "n_frames", "analysis_rate", "f0_note")
 
-    def settings(self) -> dict[str, Any]:
-        return asdict(self)
-
-    def unavailable(self, language: str) -> str | None:
-        return None
-
     def score(self, item: ScoreItem) -> dict[str, float | int | str]:
         reference, synthesized, rate = self.load_pair(item)
         ref = self.features(reference, rate)
         syn = self.features(synthesized, rate)
-        try:
-            path = dtw(ref.mcep[:, 1:], syn.mcep[:, 1:], self.max_dtw_cells).path
-        except ValueError as err:
-            raise InputError(f"utterance {item.utt_id}", f"DTW failed ({err})",
-                             "check both files; raise max_dtw_cells for very long ones") from None
+        path = self.dtw_path(ref.mcep, syn.mcep, item)
         values = f0_errors(ref.f0[path[:, 0]], syn.f0[path[:, 1]])
         return {**values, "analysis_rate": rate}
 

@@ -17,7 +17,7 @@ comparison with papers that used it; docs/metrics.md explains how its numbers di
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from importlib.metadata import version
 from typing import Any, ClassVar
 
@@ -26,7 +26,6 @@ import numpy as np
 from mvc.audio import load
 from mvc.errors import InputError
 from mvc.eval.base import ScoreItem
-from mvc.eval.dtw import MAX_CELLS, dtw
 from mvc.eval.mcep import WorldAnalysis, WorldFeatures
 
 MCD_SCALE = 10.0 / math.log(10.0)
@@ -50,7 +49,6 @@ class MelCepstralDistortion(WorldAnalysis):
 
     use_dtw: align by DTW (True) or pair frames by index, truncated to the shorter (False).
     drop_silence, silence_threshold_db: see the module docstring.
-    max_dtw_cells: largest n x m DTW search (one byte per cell).
     """
 
     name: ClassVar[str] = "mcd"
@@ -60,29 +58,17 @@ class MelCepstralDistortion(WorldAnalysis):
     use_dtw: bool = True
     drop_silence: bool = False
     silence_threshold_db: float = -20.0
-    max_dtw_cells: int = MAX_CELLS
 
     @property
     def columns(self) -> tuple[str, ...]:
         return ("mcd_db", "n_frames", "n_ref_frames", "n_syn_frames", "analysis_rate")
-
-    def settings(self) -> dict[str, Any]:
-        return asdict(self)
-
-    def unavailable(self, language: str) -> str | None:
-        return None
 
     def score(self, item: ScoreItem) -> dict[str, float | int | str]:
         reference, synthesized, rate = self.load_pair(item)
         ref = self._kept_mcep(self.features(reference, rate))
         syn = self._kept_mcep(self.features(synthesized, rate))
         if self.use_dtw:
-            try:
-                path = dtw(ref[:, 1:], syn[:, 1:], self.max_dtw_cells).path
-            except ValueError as err:
-                raise InputError(f"utterance {item.utt_id}", f"DTW failed ({err})",
-                                 "check both files; raise max_dtw_cells for very long ones"
-                                 ) from None
+            path = self.dtw_path(ref, syn, item)
             ref_idx, syn_idx = path[:, 0], path[:, 1]
         else:
             ref_idx = syn_idx = np.arange(min(len(ref), len(syn)))

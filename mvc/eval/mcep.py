@@ -15,8 +15,9 @@ at another rate is resampled with soxr (HQ) first.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from functools import lru_cache
+from typing import Any
 
 import numpy as np
 import pysptk
@@ -25,6 +26,7 @@ import pyworld
 from mvc.audio import load
 from mvc.errors import InputError
 from mvc.eval.base import ScoreItem
+from mvc.eval.dtw import MAX_CELLS, dtw
 
 ORDER_ALPHA: dict[int, tuple[int, float]] = {
     16000: (23, 0.42),
@@ -75,6 +77,7 @@ class WorldAnalysis:
     frame_period_ms: hop between frames (WORLD's default 5 ms).
     analysis_rate: rate in Hz both files are analysed at; None means the reference's rate.
     order, alpha: mel-cepstrum order and all-pass constant; None takes ORDER_ALPHA's.
+    max_dtw_cells: largest n x m DTW search (one byte per cell).
     """
 
     f0_method: str = "dio"
@@ -84,6 +87,14 @@ class WorldAnalysis:
     analysis_rate: int | None = None
     order: int | None = None
     alpha: float | None = None
+    max_dtw_cells: int = MAX_CELLS
+
+    def settings(self) -> dict[str, Any]:
+        return asdict(self)
+
+    def unavailable(self, language: str) -> str | None:
+        """WORLD analysis works for every language."""
+        return None
 
     def __post_init__(self) -> None:
         where = f"metric {getattr(self, 'name', type(self).__name__)} settings"
@@ -116,6 +127,16 @@ class WorldAnalysis:
                                  f"one analysis window ({min_samples / rate:.3f} s)",
                                  "check the synthesis that produced it")
         return reference, synthesized, rate
+
+    def dtw_path(self, reference: np.ndarray, synthesized: np.ndarray,
+                 item: ScoreItem) -> np.ndarray:
+        """(K, 2) frame pairs of the DTW path on mel-cepstra c1..c_order; InputError naming
+        the utterance when the search is too large."""
+        try:
+            return dtw(reference[:, 1:], synthesized[:, 1:], self.max_dtw_cells).path
+        except ValueError as err:
+            raise InputError(f"utterance {item.utt_id}", f"DTW failed ({err})",
+                             "check both files; raise max_dtw_cells for very long ones") from None
 
     def f0(self, audio: np.ndarray, sample_rate: int) -> tuple[np.ndarray, np.ndarray]:
         """WORLD F0 in Hz (0 = unvoiced) and the frame times in seconds."""
