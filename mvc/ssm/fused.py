@@ -24,6 +24,11 @@ reference). `_exp32` itself keeps its operation order (`contract` only): reassoc
 Cody-Waite reduction would lose the split ln 2's precision. It stays a separate function that
 LLVM inlines, so its instructions keep their own flags.
 
+Vectorization: each loop over d_state writes one array, and the (batch, channel) rows are
+sliced once outside the time loop. LLVM gives up vectorizing a loop that writes several
+arrays it cannot prove distinct; split this way, the backward runs about 1.5x faster
+(CPU time at L = 1024 and 4096, batch 4, d_inner 512).
+
 Reductions over d_inner (dB, dC) are race-free: the backward splits the channels into
 `REDUCTION_GROUPS` fixed groups that write separate partial sums ((groups, batch, L,
 d_state) each), added up afterwards, so the result does not depend on the number of threads.
@@ -96,21 +101,23 @@ if numba is not None:
         """Scan one (batch b, channel d) pair; store the state before every `every`-th
         step into ckpt when ckpt has room."""
         length, d_state = u.shape[2], A.shape[1]
+        u_bd, delta_bd, y_bd, arow = u[b, d], delta[b, d], y[b, d], A[d]
+        Bt_b, Ct_b, ckpt_bd = Bt[b], Ct[b], ckpt[b, d]
         for n in range(d_state):
             h[n] = h0[b, d, n]
         save = ckpt.shape[2] > 0
         for t in range(length):
             if save and t % every == 0:
                 for n in range(d_state):
-                    ckpt[b, d, t // every, n] = h[n]
-            dt = delta[b, d, t]
-            dtu = dt * u[b, d, t]
+                    ckpt_bd[t // every, n] = h[n]
+            dt = delta_bd[t]
+            dtu = dt * u_bd[t]
             for n in range(d_state):
-                h[n] = _exp32(dt * A[d, n]) * h[n] + dtu * Bt[b, t, n]
+                h[n] = _exp32(dt * arow[n]) * h[n] + dtu * Bt_b[t, n]
             acc = _f32(0.0)
             for n in range(d_state):
-                acc += h[n] * Ct[b, t, n]
-            y[b, d, t] = acc
+                acc += h[n] * Ct_b[t, n]
+            y_bd[t] = acc
         for n in range(d_state):
             h_last[b, d, n] = h[n]
 
@@ -124,14 +131,19 @@ if numba is not None:
 
     @njit(fastmath=_KERNEL_FLAGS, cache=True)
     def _backward_pair(u, delta, A, Bt, Ct, gy, g_last, ckpt, every, b, d, g,
-                       du, ddelta, dA, dh0, dB, dC, hs, grad, gA, acc_a, acc_b):
+                       du, ddelta, dA, dh0, dB, dC, hs, grad, gA, g_t):
         """Reverse scan of one (b, d) pair: adds into group g's dB, dC partial sums and
         writes du, ddelta, dh0 and this pair's share of dA. hs holds a segment's states
-        (hs[j] = h_{start + j - 1}); grad is the running dL/dh."""
+        (hs[j] = h_{start + j - 1}); g_t is dL/dh_t, and grad what flows back from step t to
+        h_{t-1} (g_t * exp(delta_t * A))."""
         length, d_state = u.shape[2], A.shape[1]
         for n in range(d_state):
             gA[n] = 0.0
             grad[n] = g_last[b, d, n]
+        u_bd, delta_bd, gy_bd = u[b, d], delta[b, d], gy[b, d]
+        du_bd, ddelta_bd = du[b, d], ddelta[b, d]
+        Bt_b, Ct_b, dB_gb, dC_gb = Bt[b], Ct[b], dB[g, b], dC[g, b]
+        arow = A[d]
         for segment in range((length - 1) // every, -1, -1):
             start = segment * every
             stop = min(start + every, length)
@@ -139,32 +151,34 @@ if numba is not None:
                 hs[0, n] = ckpt[b, d, segment, n]
             for t in range(start, stop):
                 j = t - start
-                dt = delta[b, d, t]
-                dtu = dt * u[b, d, t]
+                dt = delta_bd[t]
+                dtu = dt * u_bd[t]
                 for n in range(d_state):
-                    hs[j + 1, n] = _exp32(dt * A[d, n]) * hs[j, n] + dtu * Bt[b, t, n]
+                    hs[j + 1, n] = _exp32(dt * arow[n]) * hs[j, n] + dtu * Bt_b[t, n]
             for t in range(stop - 1, start - 1, -1):
                 j = t - start
-                dt = delta[b, d, t]
-                ut = u[b, d, t]
-                gyt = gy[b, d, t]
+                dt = delta_bd[t]
+                ut = u_bd[t]
+                gyt = gy_bd[t]
+                dtu = dt * ut
                 for n in range(d_state):
-                    a = _exp32(dt * A[d, n])
-                    gn = grad[n] + gyt * Ct[b, t, n]
-                    dC[g, b, t, n] += gyt * hs[j + 1, n]
-                    dB[g, b, t, n] += gn * dt * ut
-                    decayed = gn * a * hs[j, n]
-                    gA[n] += decayed * dt
-                    acc_a[n] = decayed * A[d, n]
-                    acc_b[n] = gn * Bt[b, t, n]
-                    grad[n] = gn * a
-                s_a = _f32(0.0)
+                    g_t[n] = grad[n] + gyt * Ct_b[t, n]
+                for n in range(d_state):
+                    dC_gb[t, n] += gyt * hs[j + 1, n]
+                for n in range(d_state):
+                    dB_gb[t, n] += g_t[n] * dtu
                 s_b = _f32(0.0)
                 for n in range(d_state):
-                    s_a += acc_a[n]
-                    s_b += acc_b[n]
-                du[b, d, t] = dt * s_b
-                ddelta[b, d, t] = s_a + ut * s_b
+                    s_b += g_t[n] * Bt_b[t, n]
+                for n in range(d_state):
+                    grad[n] = g_t[n] * _exp32(dt * arow[n])
+                s_a = _f32(0.0)
+                for n in range(d_state):
+                    decayed = grad[n] * hs[j, n]
+                    s_a += decayed * arow[n]
+                    gA[n] += decayed * dt
+                du_bd[t] = dt * s_b
+                ddelta_bd[t] = s_a + ut * s_b
         for n in range(d_state):
             dA[b, d, n] = gA[n]
             dh0[b, d, n] = grad[n]
@@ -178,11 +192,10 @@ if numba is not None:
             hs = np.empty((every + 1, d_state), dtype=np.float32)
             grad = np.empty(d_state, dtype=np.float32)
             gA = np.empty(d_state, dtype=np.float32)
-            acc_a = np.empty(d_state, dtype=np.float32)
-            acc_b = np.empty(d_state, dtype=np.float32)
+            g_t = np.empty(d_state, dtype=np.float32)
             for d in range(g * d_inner // groups, (g + 1) * d_inner // groups):
                 _backward_pair(u, delta, A, Bt, Ct, gy, g_last, ckpt, every, b, d, g,
-                               du, ddelta, dA, dh0, dB, dC, hs, grad, gA, acc_a, acc_b)
+                               du, ddelta, dA, dh0, dB, dC, hs, grad, gA, g_t)
 
 
 class _FusedScan(torch.autograd.Function):
