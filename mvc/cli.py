@@ -87,6 +87,12 @@ def _summary(args: argparse.Namespace) -> None:
                     Path(args.out))
 
 
+def _given(options: dict) -> dict:
+    """The options given on the command line (argparse leaves the others None), so that a
+    benchmark's dataclass defaults fill the rest."""
+    return {k: v for k, v in options.items() if v is not None}
+
+
 def _bench_streaming(args: argparse.Namespace) -> None:
     from mvc.bench.streaming import (
         StreamingBench,
@@ -100,7 +106,7 @@ def _bench_streaming(args: argparse.Namespace) -> None:
                "chunks": tuple(args.chunks) if args.chunks else None,
                "lookaheads": (tuple(parse_lookahead(w) for w in args.lookaheads)
                               if args.lookaheads else None)}
-    bench = StreamingBench(**{k: v for k, v in options.items() if v is not None})
+    bench = StreamingBench(**_given(options))
     print(write_streaming_bench(run_streaming_bench(bench), args.out))
 
 
@@ -117,7 +123,7 @@ def _bench_ssm(args: argparse.Namespace) -> None:
                "lengths": tuple(args.lengths or (QUICK_LENGTHS if args.quick else ())) or None,
                "reps": args.reps or (1 if args.quick else None),
                "backends": tuple(args.backends or default_backends(args.device))}
-    bench = SsmBench(**{k: v for k, v in options.items() if v is not None})
+    bench = SsmBench(**_given(options))
     print(write_ssm_bench(run_ssm_bench(bench), bench, args.out))
 
 
