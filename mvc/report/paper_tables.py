@@ -1,0 +1,80 @@
+"""The paper's comparison tables from the statistics stage's estimates and best marks.
+
+One table per `statistics.tables` entry: a row per (test set, system) with the number of
+utterances scored (n), a column per headline metric with its direction in the header, each
+cell `estimate [95% CI]`; a cell computed on fewer utterances than the row's n says so.
+The best compared system of a column is bold only where it beats every other compared
+system significantly after Holm. `–` marks a metric not scored for that system (e.g. a
+metric against the reference recording for the ground truth itself); `n/a` one scored but
+without a value (the notes say why).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import pandas as pd
+
+from mvc.report.render import Table, format_ci
+from mvc.stats.settings import StatsSettings, TableSpec
+
+NOT_SCORED = "–"
+CSV_COLUMNS = ("table", "testset", "system", "n", "column", "label", "direction", "estimate",
+               "ci_low", "ci_high", "cell_n", "best_significant", "cell", "note")
+
+
+def _method_note(settings: StatsSettings) -> str:
+    method = {"bca": "BCa", "percentile": "percentile"}[settings.method]
+    return (f"Cells: estimate [{settings.confidence:.0%} {method} bootstrap CI, "
+            f"{settings.n_resamples} resamples, seed {settings.seed}]; n: utterances scored. "
+            f"Bold: best, significantly better than every other system after Holm "
+            f"(p < {settings.alpha:.2g}, {settings.test} test). {NOT_SCORED}: not scored.")
+
+
+def build_table(spec: TableSpec, estimates: pd.DataFrame, best: pd.DataFrame,
+                systems: Sequence[str], settings: StatsSettings,
+                notes: Sequence[str]) -> tuple[Table, pd.DataFrame]:
+    """The rendered-table model and its long CSV form (one row per cell)."""
+    columns = settings.columns
+    header = ["Test set", "System", "n", *[f"{c.label} {c.arrow}" for c in columns]]
+    rows, bold, records, cell_notes = [], set(), [], []
+    for testset in spec.testsets:
+        here = estimates[estimates["testset"] == testset]
+        for system in [s for s in systems if s in set(here["system"])]:
+            mine = here[here["system"] == system].set_index("column")
+            n_row = int(mine["n_rows"].max())
+            row = [testset, system, str(n_row)]
+            for c in columns:
+                if c.key not in mine.index:
+                    row.append(NOT_SCORED)
+                    records.append({"table": spec.name, "testset": testset, "system": system,
+                                    "n": n_row, "column": c.key, "label": c.label,
+                                    "direction": c.direction, "cell": NOT_SCORED,
+                                    "note": "not scored"})
+                    continue
+                cell = mine.loc[c.key]
+                text = format_ci(cell["estimate"], cell["ci_low"], cell["ci_high"])
+                if not math.isfinite(cell["estimate"]):
+                    cell_notes.append(f"{testset} / {system} / {c.label}: n/a ({cell['note']})")
+                elif int(cell["n"]) < n_row:
+                    text += f" (n={int(cell['n'])})"
+                marked = best[(best["table"] == spec.name) & (best["testset"] == testset)
+                              & (best["column"] == c.key) & (best["system"] == system)]
+                significant = bool(len(marked) and marked["significant"].iloc[0])
+                if significant:
+                    bold.add((len(rows), len(row)))
+                row.append(text)
+                records.append({"table": spec.name, "testset": testset, "system": system,
+                                "n": n_row, "column": c.key, "label": c.label,
+                                "direction": c.direction, "estimate": cell["estimate"],
+                                "ci_low": cell["ci_low"], "ci_high": cell["ci_high"],
+                                "cell_n": int(cell["n"]), "best_significant": significant,
+                                "cell": text, "note": cell["note"]})
+            rows.append(row)
+    missing = [t for t in spec.testsets if t not in set(estimates["testset"])]
+    table_notes = [_method_note(settings), *notes, *cell_notes]
+    if missing:
+        table_notes.append(f"No scores for test set(s) {', '.join(missing)}.")
+    return (Table(spec.title, header, rows, bold, table_notes, left=2),
+            pd.DataFrame(records, columns=CSV_COLUMNS))
