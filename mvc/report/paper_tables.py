@@ -27,7 +27,8 @@ CSV_COLUMNS = ("table", "testset", "system", "n", "column", "label", "direction"
 def _method_note(settings: StatsSettings) -> str:
     method = {"bca": "BCa", "percentile": "percentile"}[settings.method]
     return (f"Cells: estimate [{settings.confidence:.0%} {method} bootstrap CI, "
-            f"{settings.n_resamples} resamples, seed {settings.seed}]; n: utterances scored. "
+            f"{settings.n_resamples} resamples, seed {settings.seed}]; n: utterances of the "
+            "test set scored (a cell resting on fewer says so). "
             f"Bold: best, significantly better than every other system after Holm "
             f"(p < {settings.alpha:.2g}, {settings.test} test). {NOT_SCORED}: not scored.")
 
@@ -76,5 +77,6 @@ def build_table(spec: TableSpec, estimates: pd.DataFrame, best: pd.DataFrame,
     table_notes = [_method_note(settings), *notes, *cell_notes]
     if missing:
         table_notes.append(f"No scores for test set(s) {', '.join(missing)}.")
-    return (Table(spec.title, header, rows, bold, table_notes, left=2),
-            pd.DataFrame(records, columns=CSV_COLUMNS))
+    frame = pd.DataFrame(records, columns=CSV_COLUMNS)
+    frame["cell_n"] = frame["cell_n"].astype("Int64")
+    return Table(spec.title, header, rows, bold, table_notes, left=2), frame

@@ -1,0 +1,71 @@
+"""Golden test: a fixed small set of estimates rendered as Markdown, LaTeX and CSV."""
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from mvc.report.paper_tables import build_table
+from mvc.report.render import decimals, format_ci, to_latex, to_markdown
+from mvc.stats.settings import stats_settings
+
+GOLDEN = Path(__file__).parent / "golden"
+SETTINGS = stats_settings({
+    "reference": "styletts2", "not_compared": ["ground_truth"], "n_resamples": 10000,
+    "confidence": 0.95, "method": "bca", "test": "permutation", "seed": 1234,
+    "columns": [{"metric": "wer", "column": "wer", "label": "WER", "direction": "lower",
+                 "estimator": "corpus_wer"},
+                {"metric": "dnsmos", "column": "mos_proxy", "label": "MOS-proxy",
+                 "direction": "higher"},
+                {"metric": "mcd", "column": "mcd_db", "label": "MCD (dB)", "direction": "lower"}],
+    "tables": [{"name": "zero_shot", "title": "Zero-shot (VCTK_like & more)",
+                "testsets": ["vctk", "missing_set"]}]})
+
+
+def estimate(system, column, value, low, high, n=60, n_rows=60, note=""):
+    return {"testset": "vctk", "system": system, "column": column, "estimate": value,
+            "ci_low": low, "ci_high": high, "n": n, "n_rows": n_rows, "note": note}
+
+
+ESTIMATES = pd.DataFrame([
+    estimate("ground_truth", "wer.wer", 0.2512, 0.2, 0.3049),
+    estimate("ground_truth", "dnsmos.mos_proxy", 3.456, 3.4, 3.5),
+    estimate("mvc", "wer.wer", 0.1234, 0.1, 0.15),
+    estimate("mvc", "dnsmos.mos_proxy", 3.21, 3.1, 3.33, n=58, note="2 error"),
+    estimate("mvc", "mcd.mcd_db", 6.543, 6.2, 6.9),
+    estimate("styletts2", "wer.wer", 0.2, 0.17, 0.23),
+    estimate("styletts2", "dnsmos.mos_proxy", 3.3, 3.2, 3.4),
+    estimate("styletts2", "mcd.mcd_db", np.nan, np.nan, np.nan, n=0,
+             note="60 unavailable; no reference audio"),
+])
+BEST = pd.DataFrame([
+    {"table": "zero_shot", "testset": "vctk", "column": "wer.wer", "system": "mvc",
+     "significant": True, "note": ""},
+    {"table": "zero_shot", "testset": "vctk", "column": "dnsmos.mos_proxy",
+     "system": "styletts2", "significant": False, "note": "not significant"},
+])
+
+
+@pytest.fixture
+def built():
+    return build_table(SETTINGS.tables[0], ESTIMATES, BEST, ["ground_truth", "mvc", "styletts2"],
+                       SETTINGS, ["A note from the analysis."])
+
+
+@pytest.mark.parametrize(("render", "golden"), [(to_markdown, "zero_shot.md"),
+                                                (to_latex, "zero_shot.tex")])
+def test_rendering_matches_golden(built, render, golden):
+    assert render(built[0]) == (GOLDEN / golden).read_text(encoding="utf-8")
+
+
+def test_csv_matches_golden(built):
+    text = built[1].to_csv(index=False, lineterminator="\n")
+    assert text == (GOLDEN / "zero_shot.csv").read_text(encoding="utf-8")
+
+
+def test_formatting_keeps_three_significant_digits():
+    assert [decimals(v) for v in (0.0123, 0.123, 3.21, 25.3, 612.0)] == [4, 3, 2, 1, 0]
+    assert format_ci(0.1234, 0.1, 0.15) == "0.123 [0.100, 0.150]"
+    assert format_ci(np.nan, np.nan, np.nan) == "n/a"
+    assert format_ci(2.0, np.nan, np.nan) == "2.00 [n/a]"
