@@ -99,7 +99,8 @@ def _stats(args: argparse.Namespace) -> None:
     write_stats(analyze(scores, args.systems, settings), settings, listeners, Path(args.out))
 
 
-def _stats_inputs(args: argparse.Namespace):
+def _stats_inputs(args: argparse.Namespace) -> tuple:
+    """(config, statistics settings, the stats stage's result, listener CMOS or None)."""
     from mvc.config import load_config, section
     from mvc.stats.settings import stats_settings
     from mvc.stats.stage import read_stats
@@ -110,6 +111,7 @@ def _stats_inputs(args: argparse.Namespace):
 
 
 def _read_bench(path: str | None):
+    """results/bench/ssm.csv as a DataFrame, or None when it was not given or not written."""
     import pandas as pd
 
     return pd.read_csv(path) if path and Path(path).is_file() else None

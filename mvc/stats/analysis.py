@@ -116,33 +116,58 @@ def _ordered_pair(a: str, b: str, settings: StatsSettings) -> tuple[str, str]:
     return (b, a) if a == settings.reference else (a, b)
 
 
-def _comparisons(found: dict[tuple[str, str, str], Units], specs: dict[str, ColumnSpec],
-                 compared: list[str], settings: StatsSettings) -> pd.DataFrame:
+@dataclass(frozen=True)
+class _Pair:
+    """One comparison: two systems' units on the utterances both have, in the same order."""
+
+    table: str
+    testset: str
+    column: str
+    system: str
+    other: str
+    a: Units
+    b: Units
+
+    @property
+    def ids(self) -> tuple[str, ...]:
+        return tuple(self.a.utt_ids)
+
+
+def _pairs(found: dict[tuple[str, str, str], Units], specs: dict[str, ColumnSpec],
+           compared: list[str], settings: StatsSettings) -> list[_Pair]:
+    """Every pair of compared systems with scores, per table, test set and column."""
     pairs = []
     for table in settings.tables:
         for testset in table.testsets:
             for column in specs:
                 present = [s for s in compared if (testset, s, column) in found
                            and len(found[(testset, s, column)].utt_ids)]
-                for a, b in combinations(present, 2):
-                    system, other = _ordered_pair(a, b, settings)
+                for first, second in combinations(present, 2):
+                    system, other = _ordered_pair(first, second, settings)
                     ua, ub = found[(testset, system, column)], found[(testset, other, column)]
                     shared = ua.utt_ids[np.isin(ua.utt_ids, ub.utt_ids)]
-                    pairs.append((table.name, testset, column, system, other,
-                                  ua.select(shared), ub.select(shared)))
-    jobs = {i: (tuple(p[5].utt_ids), _difference(p[5], p[6]))
-            for i, p in enumerate(pairs) if len(p[5].utt_ids)}
+                    pairs.append(_Pair(table.name, testset, column, system, other,
+                                       ua.select(shared), ub.select(shared)))
+    return pairs
+
+
+def _comparisons(found: dict[tuple[str, str, str], Units], specs: dict[str, ColumnSpec],
+                 compared: list[str], settings: StatsSettings) -> pd.DataFrame:
+    pairs = _pairs(found, specs, compared, settings)
+    jobs = {i: (p.ids, _difference(p.a, p.b)) for i, p in enumerate(pairs) if p.ids}
     boot = _batched_bootstrap(jobs, settings)
     p_perm = _batched_sign_flip(pairs, settings)
     rows = []
-    for i, (table, testset, column, system, other, ua, ub) in enumerate(pairs):
-        spec = specs[column]
+    for i, pair in enumerate(pairs):
+        spec = specs[pair.column]
         difference, low, high, p_boot = boot.get(i, (np.nan,) * 4)
-        rows.append({"table": table, "testset": testset, "column": column, "label": spec.label,
-                     "direction": spec.direction, "system": system, "other": other,
-                     "n_pairs": len(ua.utt_ids), "difference": difference, "ci_low": low,
-                     "ci_high": high, "p_bootstrap": p_boot, "p_permutation": p_perm[i],
-                     "p_wilcoxon": wilcoxon(ua.value - ub.value), "test": settings.test})
+        rows.append({"table": pair.table, "testset": pair.testset, "column": pair.column,
+                     "label": spec.label, "direction": spec.direction, "system": pair.system,
+                     "other": pair.other, "n_pairs": len(pair.ids), "difference": difference,
+                     "ci_low": low, "ci_high": high, "p_bootstrap": p_boot,
+                     "p_permutation": p_perm[i], "p_wilcoxon": wilcoxon(pair.a.value
+                                                                         - pair.b.value),
+                     "test": settings.test})
     frame = pd.DataFrame(rows, columns=COMPARISON_COLUMNS)
     frame["p_holm"] = np.nan
     for _, index in frame.groupby("table").groups.items():
@@ -151,17 +176,18 @@ def _comparisons(found: dict[tuple[str, str, str], Units], specs: dict[str, Colu
     return frame
 
 
-def _batched_sign_flip(pairs: list[tuple], settings: StatsSettings) -> dict[int, float]:
+def _batched_sign_flip(pairs: list[_Pair], settings: StatsSettings) -> dict[int, float]:
+    """Sign-flip p-values of every pair, batched by the utterances compared."""
     groups: dict[tuple[str, ...], list[int]] = defaultdict(list)
     for i, pair in enumerate(pairs):
-        groups[tuple(pair[5].utt_ids)].append(i)
+        groups[pair.ids].append(i)
     out = {}
     for ids, members in groups.items():
         if not ids:
             out.update({i: np.nan for i in members})
             continue
-        a = [pairs[i][5] for i in members]
-        b = [pairs[i][6] for i in members]
+        a = [pairs[i].a for i in members]
+        b = [pairs[i].b for i in members]
         p = sign_flip(np.column_stack([u.num for u in a]), np.column_stack([u.den for u in a]),
                       np.column_stack([u.num for u in b]), np.column_stack([u.den for u in b]),
                       settings.n_resamples, settings.seed)
