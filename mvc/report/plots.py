@@ -36,7 +36,8 @@ def save(fig: plt.Figure, out_stem: Path) -> list[Path]:
     return written
 
 
-def point_plot(estimates: pd.DataFrame, label: str, direction: str) -> plt.Figure:
+def point_plot(estimates: pd.DataFrame, label: str, direction: str,
+               confidence: float) -> plt.Figure:
     """Estimates (testset, system, estimate, ci_low, ci_high) as points with CI bars."""
     sns.set_theme(style="whitegrid")
     fig, ax = plt.subplots(figsize=(7, 3.5))
@@ -55,7 +56,7 @@ def point_plot(estimates: pd.DataFrame, label: str, direction: str) -> plt.Figur
     ax.set_xlabel("test set")
     ax.set_ylabel(f"{label} ({'lower' if direction == 'lower' else 'higher'} is better)")
     ax.legend(title="system", fontsize="small")
-    ax.set_title(f"{label}: estimate and 95% CI per system")
+    ax.set_title(f"{label}: estimate and {confidence:.0%} CI per system")
     return fig
 
 

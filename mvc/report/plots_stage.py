@@ -65,7 +65,7 @@ def write_plots(result: StatsResult, settings: StatsSettings, synth: Mapping[str
             if rows.empty:
                 lines.append(f"- points_{spec.column}: no estimates for {spec.label}")
                 continue
-            plots.save(plots.point_plot(rows, spec.label, spec.direction),
+            plots.save(plots.point_plot(rows, spec.label, spec.direction, settings.confidence),
                        tmp / f"points_{spec.column}")
             lines.append(f"- points_{spec.column}.png/.pdf: {spec.label} per system and test set")
             diffs = result.differences[result.differences["column"] == spec.key]

@@ -14,7 +14,8 @@ from mvc.stats.analysis import StatsResult
 from mvc.stats.settings import StatsSettings
 
 CAVEAT = ("> **Caveat: embedded corpus.** The test sets {names} are the embedded mini corpus "
-          "spoken by espeak-ng on this machine (configs/default.yaml), not the real corpora. "
+          "spoken by espeak-ng on this machine (the config's `embedded` section), not the real "
+          "corpora. "
           "These numbers check the pipeline end to end; they say nothing about the systems' "
           "quality on real speech. Use configs/paper.yaml for paper numbers.")
 
