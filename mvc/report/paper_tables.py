@@ -34,9 +34,10 @@ def _method_note(settings: StatsSettings) -> str:
 
 
 def build_table(spec: TableSpec, estimates: pd.DataFrame, best: pd.DataFrame,
-                systems: Sequence[str], settings: StatsSettings,
-                notes: Sequence[str]) -> tuple[Table, pd.DataFrame]:
-    """The rendered-table model and its long CSV form (one row per cell)."""
+                systems: Sequence[str], settings: StatsSettings, notes: Sequence[str],
+                n_comparisons: int = 0) -> tuple[Table, pd.DataFrame]:
+    """The rendered-table model and its long CSV form (one row per cell); `n_comparisons`:
+    the size of this table's Holm family (said in the notes when there is one)."""
     columns = settings.columns
     header = ["Test set", "System", "n", *[f"{c.label} {c.arrow}" for c in columns]]
     rows, bold, records, cell_notes = [], set(), [], []
@@ -75,8 +76,34 @@ def build_table(spec: TableSpec, estimates: pd.DataFrame, best: pd.DataFrame,
             rows.append(row)
     missing = [t for t in spec.testsets if t not in set(estimates["testset"])]
     table_notes = [_method_note(settings), *notes, *cell_notes]
+    if n_comparisons:
+        table_notes.insert(1, f"Holm family: the {n_comparisons} paired comparisons of this "
+                              "table (every pair of compared systems x test set x column; "
+                              "comparisons.md).")
     if missing:
         table_notes.append(f"No scores for test set(s) {', '.join(missing)}.")
     frame = pd.DataFrame(records, columns=CSV_COLUMNS)
     frame["cell_n"] = frame["cell_n"].astype("Int64")
     return Table(spec.title, header, rows, bold, table_notes, left=2), frame
+
+
+def comparisons_table(comparisons: pd.DataFrame, settings: StatsSettings) -> Table:
+    """Every paired comparison: difference with its interval, the three p-values, Holm."""
+    def p(value: float) -> str:
+        return "n/a" if not math.isfinite(value) else (f"{value:.2g}" if value >= 1e-3
+                                                       else f"{value:.1e}")
+
+    rows = [[r["table"], r["testset"], f"{r['label']} {'↓' if r['direction'] == 'lower' else '↑'}",
+             f"{r['system']} − {r['other']}", str(r["n_pairs"]),
+             format_ci(r["difference"], r["ci_low"], r["ci_high"]), p(r["p_bootstrap"]),
+             p(r["p_permutation"]), p(r["p_wilcoxon"]), p(r["p_holm"]),
+             "yes" if r["significant"] else "no"] for _, r in comparisons.iterrows()]
+    notes = [f"Paired on the utterances both systems have (n pairs); difference with its "
+             f"{settings.confidence:.0%} {settings.method} bootstrap CI; two-sided p-values; "
+             f"Holm over each table's comparisons, of the {settings.test} p-value; "
+             f"significant: Holm p < {settings.alpha:.2g}."]
+    if comparisons.empty:
+        notes.append("No comparisons: they need at least 2 compared systems with scores.")
+    return Table("Paired comparisons", ["Table", "Test set", "Column", "Difference", "n pairs",
+                                        "Estimate [CI]", "p boot", "p perm", "p Wilcoxon",
+                                        "p Holm", "Significant"], rows, notes=notes, left=4)

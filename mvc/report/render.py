@@ -36,12 +36,13 @@ def decimals(value: float) -> int:
 
 
 def format_ci(estimate: float, low: float, high: float) -> str:
-    """`mean [low, high]` with the estimate's three significant digits for all three."""
+    """`mean [low, high]`, all three with the decimals that give the largest in magnitude
+    three significant digits (so a difference near 0 keeps its interval's precision)."""
     if not math.isfinite(estimate):
         return "n/a"
-    places = decimals(estimate)
     if not (math.isfinite(low) and math.isfinite(high)):
-        return f"{estimate:.{places}f} [n/a]"
+        return f"{estimate:.{decimals(estimate)}f} [n/a]"
+    places = decimals(max(abs(estimate), abs(low), abs(high)))
     return f"{estimate:.{places}f} [{low:.{places}f}, {high:.{places}f}]"
 
 

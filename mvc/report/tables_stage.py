@@ -13,7 +13,7 @@ from mvc.atomic import atomic_dir
 from mvc.report.data_summary import summarize
 from mvc.report.efficiency_table import kernel_table, system_efficiency, system_table
 from mvc.report.metrics_summary import summarize_scores
-from mvc.report.paper_tables import build_table
+from mvc.report.paper_tables import build_table, comparisons_table
 from mvc.report.render import Table, to_latex, to_markdown
 from mvc.report.summary import summary_page
 from mvc.stats.analysis import StatsResult
@@ -47,8 +47,9 @@ def write_tables(result: StatsResult, listeners: pd.DataFrame | None, settings: 
     with atomic_dir(out_dir) as tmp:
         written = []
         for spec in settings.tables:
+            family = int((result.comparisons["table"] == spec.name).sum())
             table, frame = build_table(spec, result.estimates, result.best, systems, settings,
-                                       result.notes)
+                                       result.notes, family)
             written += _write(tmp, spec.name, table, frame)
         synthesized = [s for s in systems if s not in settings.not_compared]
         efficiency = system_efficiency(timings, synthesized, settings)
@@ -59,8 +60,8 @@ def write_tables(result: StatsResult, listeners: pd.DataFrame | None, settings: 
         if listeners is not None:
             written += _write(tmp, "listener_cmos", _listener_table(listeners, settings),
                               listeners)
-        result.comparisons.to_csv(tmp / "comparisons.csv", index=False, lineterminator="\n")
-        written.append("comparisons.csv")
+        written += _write(tmp, "comparisons", comparisons_table(result.comparisons, settings),
+                          result.comparisons)
         data = summarize(manifests)
         data.to_csv(tmp / "data_summary.csv", index=False, lineterminator="\n")
         data_md = data.to_markdown(index=False, floatfmt=".3g", missingval="n/a")

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from mvc.report.paper_tables import build_table
+from mvc.report.paper_tables import build_table, comparisons_table
 from mvc.report.render import decimals, format_ci, to_latex, to_markdown
 from mvc.stats.settings import stats_settings
 
@@ -67,5 +67,22 @@ def test_csv_matches_golden(built):
 def test_formatting_keeps_three_significant_digits():
     assert [decimals(v) for v in (0.0123, 0.123, 3.21, 25.3, 612.0)] == [4, 3, 2, 1, 0]
     assert format_ci(0.1234, 0.1, 0.15) == "0.123 [0.100, 0.150]"
+    assert format_ci(0.0, -0.02, 0.021) == "0.0000 [-0.0200, 0.0210]"
+    assert format_ci(9.8, 9.5, 10.2) == "9.8 [9.5, 10.2]"
     assert format_ci(np.nan, np.nan, np.nan) == "n/a"
     assert format_ci(2.0, np.nan, np.nan) == "2.00 [n/a]"
+
+
+def test_comparisons_table_rows_and_the_empty_case():
+    comparisons = pd.DataFrame([{
+        "table": "zero_shot", "testset": "vctk", "column": "wer.wer", "label": "WER",
+        "direction": "lower", "system": "mvc", "other": "styletts2", "n_pairs": 58,
+        "difference": -0.0766, "ci_low": -0.1, "ci_high": -0.05, "p_bootstrap": 0.0001,
+        "p_permutation": 0.0004, "p_wilcoxon": 0.0123, "test": "permutation",
+        "p_holm": 0.0008, "significant": True}])
+    table = comparisons_table(comparisons, SETTINGS)
+    assert table.rows == [["zero_shot", "vctk", "WER ↓", "mvc − styletts2", "58",
+                           "-0.0766 [-0.1000, -0.0500]", "1.0e-04", "4.0e-04", "0.012",
+                           "8.0e-04", "yes"]]
+    empty = comparisons_table(comparisons.iloc[0:0], SETTINGS)
+    assert not empty.rows and "need at least 2 compared systems" in empty.notes[-1]
