@@ -82,7 +82,7 @@ def test_comparisons_table_rows_and_the_empty_case():
         "p_holm": 0.0008, "significant": True}])
     table = comparisons_table(comparisons, SETTINGS)
     assert table.rows == [["zero_shot", "vctk", "WER ↓", "mvc − styletts2", "58",
-                           "-0.0766 [-0.1000, -0.0500]", "1.0e-04", "4.0e-04", "0.012",
+                           "-0.077 [-0.100, -0.050]", "1.0e-04", "4.0e-04", "0.012",
                            "8.0e-04", "yes"]]
     empty = comparisons_table(comparisons.iloc[0:0], SETTINGS)
     assert not empty.rows and "need at least 2 compared systems" in empty.notes[-1]
