@@ -33,13 +33,34 @@ def _method_note(settings: StatsSettings) -> str:
             f"(p < {settings.alpha:.2g}, {settings.test} test). {NOT_SCORED}: not scored.")
 
 
+def _cmos_cell(comparisons: pd.DataFrame, testset: str, system: str,
+               settings: StatsSettings) -> tuple[str, dict]:
+    """The CMOS-proxy cell: the paired `cmos_from` difference of `system` to the reference."""
+    if system == settings.reference:
+        return "0 (reference)", {"estimate": 0.0}
+    match = comparisons[(comparisons["testset"] == testset) & (comparisons["system"] == system)
+                        & (comparisons["other"] == settings.reference)
+                        & (comparisons["column"] == settings.cmos_from)]
+    if match.empty:
+        return NOT_SCORED, {"note": f"no paired comparison with {settings.reference}"}
+    r = match.iloc[0]
+    text = format_ci(r["difference"], r["ci_low"], r["ci_high"]) + f" (n={r['n_pairs']})"
+    return text, {"estimate": r["difference"], "ci_low": r["ci_low"], "ci_high": r["ci_high"],
+                  "cell_n": int(r["n_pairs"]), "best_significant": False}
+
+
 def build_table(spec: TableSpec, estimates: pd.DataFrame, best: pd.DataFrame,
                 systems: Sequence[str], settings: StatsSettings, notes: Sequence[str],
-                n_comparisons: int = 0) -> tuple[Table, pd.DataFrame]:
-    """The rendered-table model and its long CSV form (one row per cell); `n_comparisons`:
-    the size of this table's Holm family (said in the notes when there is one)."""
+                comparisons: pd.DataFrame | None = None) -> tuple[Table, pd.DataFrame]:
+    """The rendered-table model and its long CSV form (one row per cell). `comparisons`
+    gives the Holm family's size and, with `cmos_from` set, the CMOS-proxy column."""
+    comparisons = (comparisons[comparisons["table"] == spec.name] if comparisons is not None
+                   else pd.DataFrame(columns=["table", "testset", "system", "other", "column"]))
     columns = settings.columns
     header = ["Test set", "System", "n", *[f"{c.label} {c.arrow}" for c in columns]]
+    cmos_label = f"CMOS-proxy vs {settings.reference}"
+    if settings.cmos_from:
+        header.append(f"{cmos_label} ↑")
     rows, bold, records, cell_notes = [], set(), [], []
     for testset in spec.testsets:
         here = estimates[estimates["testset"] == testset]
@@ -73,11 +94,22 @@ def build_table(spec: TableSpec, estimates: pd.DataFrame, best: pd.DataFrame,
                                 "ci_low": cell["ci_low"], "ci_high": cell["ci_high"],
                                 "cell_n": int(cell["n"]), "best_significant": significant,
                                 "cell": text, "note": cell["note"]})
+            if settings.cmos_from:
+                text, values = _cmos_cell(comparisons, testset, system, settings)
+                row.append(text)
+                records.append({"table": spec.name, "testset": testset, "system": system,
+                                "n": n_row, "column": f"cmos.{settings.cmos_from}",
+                                "label": cmos_label, "direction": "higher", "cell": text,
+                                "note": "", **values})
             rows.append(row)
     missing = [t for t in spec.testsets if t not in set(estimates["testset"])]
     table_notes = [_method_note(settings), *notes, *cell_notes]
-    if n_comparisons:
-        table_notes.insert(1, f"Holm family: the {n_comparisons} paired comparisons of this "
+    if settings.cmos_from:
+        table_notes.insert(1, f"{cmos_label}: the paired difference of {settings.cmos_from} "
+                              f"(system minus {settings.reference}) on the utterances both "
+                              "have, with its bootstrap CI; positive: the system scores higher.")
+    if len(comparisons):
+        table_notes.insert(1, f"Holm family: the {len(comparisons)} paired comparisons of this "
                               "table (every pair of compared systems x test set x column; "
                               "comparisons.md).")
     if missing:

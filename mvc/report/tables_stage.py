@@ -14,7 +14,7 @@ from mvc.report.data_summary import summarize
 from mvc.report.efficiency_table import kernel_table, system_efficiency, system_table
 from mvc.report.metrics_summary import summarize_scores
 from mvc.report.paper_tables import build_table, comparisons_table
-from mvc.report.render import Table, to_latex, to_markdown
+from mvc.report.render import Table, format_ci, to_latex, to_markdown
 from mvc.report.summary import summary_page
 from mvc.stats.analysis import StatsResult
 from mvc.stats.settings import StatsSettings
@@ -28,8 +28,6 @@ def _write(tmp: Path, name: str, table: Table, frame: pd.DataFrame) -> list[str]
 
 
 def _listener_table(listeners: pd.DataFrame, settings: StatsSettings) -> Table:
-    from mvc.report.render import format_ci
-
     rows = [[r["system"], str(r["n_ratings"]), str(r["n_raters"]), str(r["n_utterances"]),
              format_ci(r["cmos"], r["ci_low"], r["ci_high"])] for _, r in listeners.iterrows()]
     return Table(f"CMOS from listener ratings vs {settings.reference}",
@@ -47,9 +45,8 @@ def write_tables(result: StatsResult, listeners: pd.DataFrame | None, settings: 
     with atomic_dir(out_dir) as tmp:
         written = []
         for spec in settings.tables:
-            family = int((result.comparisons["table"] == spec.name).sum())
             table, frame = build_table(spec, result.estimates, result.best, systems, settings,
-                                       result.notes, family)
+                                       result.notes, result.comparisons)
             written += _write(tmp, spec.name, table, frame)
         synthesized = [s for s in systems if s not in settings.not_compared]
         efficiency = system_efficiency(timings, synthesized, settings)

@@ -70,6 +70,7 @@ class StatsSettings:
     columns: list[ColumnSpec]
     tables: list[TableSpec]
     listener_ratings: str | None = None
+    cmos_from: str | None = None
 
     def __post_init__(self) -> None:
         if self.method not in METHODS:
@@ -78,6 +79,10 @@ class StatsSettings:
             raise InputError("statistics.test", f"{self.test!r}", f"use one of {TESTS}")
         if not 0.5 < self.confidence < 1.0:
             raise InputError("statistics.confidence", f"{self.confidence}", "use e.g. 0.95")
+        keys = [c.key for c in self.columns]
+        if self.cmos_from is not None and self.cmos_from not in keys:
+            raise InputError("statistics.cmos_from", f"{self.cmos_from!r} is not a headline "
+                             "column", f"use one of {keys} (metric.column) or null")
 
     @property
     def alpha(self) -> float:

@@ -1,11 +1,13 @@
 """Golden test: a fixed small set of estimates rendered as Markdown, LaTeX and CSV."""
 
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 
+from mvc.errors import InputError
 from mvc.report.paper_tables import build_table, comparisons_table
 from mvc.report.render import decimals, format_ci, to_latex, to_markdown
 from mvc.stats.settings import stats_settings
@@ -86,3 +88,24 @@ def test_comparisons_table_rows_and_the_empty_case():
                            "8.0e-04", "yes"]]
     empty = comparisons_table(comparisons.iloc[0:0], SETTINGS)
     assert not empty.rows and "need at least 2 compared systems" in empty.notes[-1]
+
+
+def test_cmos_proxy_column_is_the_paired_difference_to_the_reference():
+    settings = replace(SETTINGS, cmos_from="dnsmos.mos_proxy")
+    comparisons = pd.DataFrame([{
+        "table": "zero_shot", "testset": "vctk", "column": "dnsmos.mos_proxy", "system": "mvc",
+        "other": "styletts2", "n_pairs": 58, "difference": -0.09, "ci_low": -0.2,
+        "ci_high": 0.02}])
+    table, frame = build_table(settings.tables[0], ESTIMATES, BEST,
+                               ["ground_truth", "mvc", "styletts2"], settings, [], comparisons)
+    assert table.header[-1] == "CMOS-proxy vs styletts2 ↑"
+    assert [row[-1] for row in table.rows] == ["–", "-0.090 [-0.200, 0.020] (n=58)",
+                                               "0 (reference)"]
+    assert any(n.startswith("Holm family: the 1 paired") for n in table.notes)
+    cmos = frame[frame["column"] == "cmos.dnsmos.mos_proxy"].set_index("system")
+    assert cmos.loc["mvc", "estimate"] == -0.09 and cmos.loc["mvc", "cell_n"] == 58
+
+
+def test_cmos_from_must_name_a_headline_column():
+    with pytest.raises(InputError, match="cmos_from"):
+        replace(SETTINGS, cmos_from="dnsmos.nothing")

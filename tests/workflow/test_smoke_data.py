@@ -114,7 +114,8 @@ def test_paper_tables_show_every_test_set_with_finite_cells_and_n(smoke):
                 low, high = float(mos["ci_low"]), float(mos["ci_high"])
                 assert low <= float(mos["estimate"]) <= high
         markdown = (tables / f"{spec['name']}.md").read_text()
-        assert "| Test set | System | n | WER ↓ | CER ↓ | MOS-proxy ↑ |" in markdown
+        assert ("| Test set | System | n | WER ↓ | CER ↓ | MOS-proxy ↑ | MCD (dB) ↓ | "
+                "F0 RMSE (Hz) ↓ | Speaker sim. ↑ | CMOS-proxy vs styletts2 ↑ |") in markdown
         assert "Comparisons need at least 2 compared systems" in markdown
         assert "'styletts2'" in markdown and "not among the scored systems" in markdown
     vctk = read_csv(tables / "zero_shot_vctk.csv")
