@@ -15,6 +15,7 @@ from pathlib import Path
 from mvc.errors import InputError
 
 log = logging.getLogger("mvc")
+TIMINGS = "timings.csv"  # what a synthesis directory holds beside its {utt_id}.wav
 
 
 def _corpus_build(args: argparse.Namespace) -> None:
@@ -80,11 +81,79 @@ def _score(args: argparse.Namespace) -> None:
                  {"system_dir": str(system_dir), "manifest": args.manifest, "split": args.split})
 
 
-def _summary(args: argparse.Namespace) -> None:
-    from mvc.report.data_summary import write_summaries
+def _stats(args: argparse.Namespace) -> None:
+    from mvc.config import load_config, section
+    from mvc.stats.analysis import analyze
+    from mvc.stats.scores import read_score_table
+    from mvc.stats.settings import stats_settings
+    from mvc.stats.stage import listener_cmos, write_stats
 
-    write_summaries([Path(m) for m in args.manifests], [Path(s) for s in args.scores],
-                    Path(args.out))
+    settings = stats_settings(section(load_config(args.config), "statistics"))
+    scores = [read_score_table(p) for p in args.scores]
+    unknown = sorted({s.system for s in scores} - set(args.systems))
+    if unknown:
+        raise InputError("--scores", f"scores of systems {unknown} not in --systems",
+                         "list every scored system in evaluation.systems")
+    listeners = (listener_cmos(settings.listener_ratings, settings)
+                 if settings.listener_ratings else None)
+    write_stats(analyze(scores, args.systems, settings), settings, listeners, Path(args.out))
+
+
+def _stats_inputs(args: argparse.Namespace) -> tuple:
+    """(config, statistics settings, the stats stage's result, listener CMOS or None)."""
+    from mvc.config import load_config, section
+    from mvc.stats.settings import stats_settings
+    from mvc.stats.stage import read_stats
+
+    config = load_config(args.config)
+    result, listeners = read_stats(Path(args.stats))
+    return config, stats_settings(section(config, "statistics")), result, listeners
+
+
+def _read_bench(path: str | None):
+    """results/bench/ssm.csv as a DataFrame, or None when it was not given or not written."""
+    import pandas as pd
+
+    return pd.read_csv(path) if path and Path(path).is_file() else None
+
+
+def _report_plots(args: argparse.Namespace) -> None:
+    from mvc.config import build, section
+    from mvc.features.prosody import ProsodyConfig
+    from mvc.report.plots_stage import PlotSettings, write_plots
+
+    config, settings, result, _ = _stats_inputs(args)
+    synth: dict[str, dict[str, Path]] = {}
+    for directory in map(Path, args.synth):
+        synth.setdefault(directory.name, {})[directory.parent.name] = directory
+    lines = write_plots(result, settings, synth, args.systems, _read_bench(args.bench),
+                        build(ProsodyConfig, section(config, "prosody"), "prosody"),
+                        build(PlotSettings, section(config, "report"), "report"), Path(args.out))
+    print("\n".join(lines))
+
+
+def _report_tables(args: argparse.Namespace) -> None:
+    import pandas as pd
+
+    from mvc.config import section
+    from mvc.eval.efficiency import read_timings
+    from mvc.report.tables_stage import write_tables
+
+    config, settings, result, listeners = _stats_inputs(args)
+    timings: dict[str, list[pd.DataFrame]] = {}
+    for directory in map(Path, args.synth):
+        if (directory / TIMINGS).is_file():
+            timings.setdefault(directory.parent.name, []).append(
+                read_timings(directory / TIMINGS))
+    plots_dir = Path(args.plots) if args.plots else None
+    plots = (sorted(p.name for p in plots_dir.iterdir() if p.suffix in (".png", ".pdf"))
+             if plots_dir and plots_dir.is_dir() else [])
+    write_tables(result, listeners, settings, args.systems, [Path(m) for m in args.manifests],
+                 [Path(s) for s in args.scores],
+                 {s: pd.concat(t, ignore_index=True) for s, t in timings.items()},
+                 _read_bench(args.bench), int(section(config, "report", "bench_length")),
+                 args.embedded, plots, Path(args.out))
+    print((Path(args.out) / "README.md").read_text(encoding="utf-8"))
 
 
 def _given(options: dict) -> dict:
@@ -138,6 +207,16 @@ def _bench_metrics(args: argparse.Namespace) -> None:
     bench = MetricsBench(texts=Path(args.texts), utterances=args.utterances, metrics=metrics)
     with tempfile.TemporaryDirectory(prefix="mvc-bench-metrics-") as work_dir:
         print(write_metrics_bench(run_metrics_bench(bench, Path(work_dir)), Path(args.out)))
+
+
+def _bench_stats(args: argparse.Namespace) -> None:
+    from mvc.bench.stats import StatsBench, run_stats_bench, write_stats_bench
+    from mvc.config import load_config, section
+    from mvc.stats.settings import stats_settings
+
+    settings = stats_settings(section(load_config(args.config), "statistics"))
+    bench = StatsBench(settings, systems=args.systems, utterances=args.utterances)
+    print(write_stats_bench(run_stats_bench(bench), Path(args.out)))
 
 
 def _bench_ssm_parity(args: argparse.Namespace) -> None:
@@ -219,12 +298,38 @@ def _parser() -> argparse.ArgumentParser:
 
     report = _command(commands, "report", None, "tables, plots and the report").add_subparsers(
         dest="report_command", required=True)
-    summary = _command(report, "summary", _summary,
-                       "the data and scores summary tables (before the statistics stage)")
-    summary.add_argument("--manifests", nargs="+", required=True)
-    summary.add_argument("--scores", nargs="*", default=[],
-                         help="results/metrics/{testset}/{system}/{metric}.csv files")
-    summary.add_argument("--out", required=True, help="output directory (results/tables)")
+    stats = _command(commands, "stats", _stats, "bootstrap intervals, paired tests and Holm "
+                     "correction of the per-utterance scores (results/stats)")
+    stats.add_argument("--scores", nargs="*", default=[],
+                       help="results/metrics/{testset}/{system}/{metric}.csv files")
+    stats.add_argument("--systems", nargs="+", required=True,
+                       help="the systems in table order (evaluation.systems)")
+    stats.add_argument("--config", required=True,
+                       help="a config with a statistics section: YAML file or inline JSON")
+    stats.add_argument("--out", required=True, help="output directory (results/stats)")
+
+    for name, handler, help_text in (
+            ("tables", _report_tables, "the paper tables (Markdown, LaTeX, CSV), efficiency, "
+                                       "data summary and the one-page README"),
+            ("plots", _report_plots, "point, difference, F0 and efficiency plots (PNG + PDF)")):
+        sub = _command(report, name, handler, help_text)
+        sub.add_argument("--stats", required=True, help="the stats directory (results/stats)")
+        sub.add_argument("--systems", nargs="+", required=True,
+                         help="the systems in table order (evaluation.systems)")
+        sub.add_argument("--config", required=True, help="sections statistics, report, prosody: "
+                                                         "YAML file or inline JSON")
+        sub.add_argument("--bench", help="results/bench/ssm.csv, when it exists")
+        sub.add_argument("--out", required=True, help="output directory")
+        if name == "tables":
+            sub.add_argument("--manifests", nargs="+", required=True)
+            sub.add_argument("--scores", nargs="*", default=[],
+                             help="the score tables (for the scores summary)")
+            sub.add_argument("--embedded", nargs="*", default=[],
+                             help="test sets from the embedded corpus (adds the caveat banner)")
+            sub.add_argument("--plots", help="the plots directory, listed in the README")
+        sub.add_argument("--synth", nargs="*", default=[],
+                         help="results/synth/{system}/{testset} directories: audio for the "
+                              f"plots, {TIMINGS} (when written) for the efficiency table")
 
     bench = _command(commands, "bench", None, "speed, memory and accuracy benchmarks "
                      "(results/bench/*.csv)").add_subparsers(dest="bench_command", required=True)
@@ -262,6 +367,15 @@ def _parser() -> argparse.ArgumentParser:
                                                       "of wer, dnsmos, mcd, f0_rmse, speaker_sim)")
     metrics.add_argument("--texts", default="data/texts/en", help="folder of .txt books")
     metrics.add_argument("--out", default="results/bench/metrics.csv", help="CSV to write")
+
+    bench_stats = _command(bench, "stats", _bench_stats,
+                           "the statistics stage's time on synthetic scores (default: 4 systems "
+                           "x the config's headline columns x 1000 utterances)")
+    bench_stats.add_argument("--config", default="configs/default.yaml",
+                             help="a config with a statistics section (resamples, method)")
+    bench_stats.add_argument("--systems", type=int, default=4)
+    bench_stats.add_argument("--utterances", type=int, default=1000)
+    bench_stats.add_argument("--out", default="results/bench/stats.csv", help="CSV to write")
 
     parity = _command(bench, "ssm-parity", _bench_ssm_parity,
                       "every scan backend on a device against the sequential reference, "

@@ -1,8 +1,4 @@
-"""What `results/tables` holds until the statistics stage: the data and scores summaries.
-
-The data summary (per dataset: language, speakers, utterances per split, hours) stays as the
-paper's data table afterwards.
-"""
+"""The data summary: per dataset, language(s), speakers, utterances per split and hours."""
 
 from __future__ import annotations
 
@@ -12,24 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from mvc.atomic import atomic_dir, write_text_atomic
 from mvc.data.manifest import SPLITS, read_manifest
-from mvc.report.metrics_summary import summarize_scores
-
-PENDING_NOTE = """# results/tables
-
-The data stage (corpus -> manifest -> phonemes and features) and the scoring stage exist;
-training, synthesis of the TTS systems and the statistics are not implemented yet, so the
-only system scored is `ground_truth` (each test set's own recordings) and the paper's
-comparison tables do not exist yet. This directory holds:
-
-- `data_summary.md` / `.csv`: per dataset, its language(s), speakers, utterances per
-  split and hours of audio (n/a for text-only sets).
-- `scores_summary.md` / `.csv`: per test set, system and metric, the counts scored
-  (ok / error / unavailable, so n is visible) and point estimates (corpus WER and CER,
-  means otherwise). No confidence intervals yet: they come with the statistics stage.
-
-"""
 
 
 def summarize(manifests: Sequence[Path]) -> pd.DataFrame:
@@ -50,17 +29,3 @@ def summarize(manifests: Sequence[Path]) -> pd.DataFrame:
                                      if durations else math.nan)
         records.append(record)
     return pd.DataFrame.from_records(records)
-
-
-def write_summaries(manifests: Sequence[Path], score_files: Sequence[Path],
-                    out_dir: Path) -> None:
-    """Write the data and scores summaries (Markdown, CSV) and a README, atomically."""
-    tables = {"data_summary": summarize(manifests),
-              "scores_summary": summarize_scores(score_files)}
-    with atomic_dir(out_dir) as tmp:
-        markdown = {}
-        for name, table in tables.items():
-            table.to_csv(tmp / f"{name}.csv", index=False, lineterminator="\n")
-            markdown[name] = table.to_markdown(index=False, floatfmt=".3g", missingval="n/a")
-            write_text_atomic(tmp / f"{name}.md", markdown[name] + "\n")
-        write_text_atomic(tmp / "README.md", PENDING_NOTE + "\n\n".join(markdown.values()) + "\n")

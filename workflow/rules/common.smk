@@ -111,3 +111,33 @@ def score_targets():
                         continue
                     targets.append(f"results/metrics/{testset}/{system}/{metric}.csv")
     return targets
+
+
+def synth_dirs():
+    """Every (system, test set) output directory with audio: the plots' F0 contours and,
+    where the synthesis wrote one, its timings.csv for the efficiency table."""
+    evaluation = config["evaluation"]
+    return [f"results/synth/{system}/{testset}" for testset in evaluation["testsets"]
+            if has_audio(testset) for system in evaluation["systems"]]
+
+
+def ssm_bench():
+    """results/bench/ssm.csv when `mvc bench ssm` has written it (no rule makes it)."""
+    path = Path("results/bench/ssm.csv")
+    return [str(path)] if path.is_file() else []
+
+
+def listener_ratings():
+    path = config["statistics"].get("listener_ratings")
+    return [path] if path else []
+
+
+def report_config():
+    return inline({key: config[key] for key in ("statistics", "report", "prosody")})
+
+
+def embedded_testsets():
+    """Test sets whose corpus is the embedded espeak-ng one (the summary's caveat banner)."""
+    return [name for name in config["evaluation"]["testsets"]
+            if Path(config["datasets"][name]["root"]).parts[: len(EMBEDDED_ROOT.parts)]
+            == EMBEDDED_ROOT.parts]

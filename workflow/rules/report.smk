@@ -1,17 +1,60 @@
-# Tables, plots and report. Until training, synthesis and statistics exist, `results/tables`
-# holds the data and scores summaries and says which stages are still missing.
+# Plots, tables and the one-page summary; `snakemake --report results/report.html` gathers
+# the items marked report(...) below with their captions from workflow/report/.
 
 
-rule tables:
+rule plots:
     input:
+        stats="results/stats",
+        synth=synth_dirs(),
+        bench=ssm_bench(),
+    output:
+        report(
+            directory("results/plots"),
+            patterns=["{name}.png"],
+            caption="../report/plots.rst",
+            category="Plots",
+        ),
+    params:
+        config=report_config(),
+        systems=config["evaluation"]["systems"],
+        bench=lambda w, input: f"--bench {input.bench}" if input.bench else "",
+    log:
+        "results/logs/plots.log",
+    threads: 1
+    shell:
+        "mvc report plots --stats {input.stats} --synth {input.synth}"
+        " --systems {params.systems} --config {params.config:q} {params.bench}"
+        " --out {output} > {log} 2>&1"
+
+
+rule report:
+    input:
+        stats="results/stats",
+        plots="results/plots",
         manifests=expand("results/manifests/{dataset}.csv", dataset=all_datasets()),
         data=data_stage_outputs(),
         scores=score_targets(),
+        synth=synth_dirs(),
+        bench=ssm_bench(),
     output:
-        directory("results/tables"),
+        report(
+            directory("results/tables"),
+            patterns=["{name}.csv"],
+            caption="../report/tables.rst",
+            category="Tables",
+        ),
+    params:
+        config=report_config(),
+        systems=config["evaluation"]["systems"],
+        embedded=embedded_testsets(),
+        bench=lambda w, input: f"--bench {input.bench}" if input.bench else "",
     log:
-        "results/logs/tables.log",
+        "results/logs/report.log",
+    benchmark:
+        "results/benchmarks/report.tsv"
     threads: 1
     shell:
-        "mvc report summary --manifests {input.manifests} --scores {input.scores}"
-        " --out {output} > {log} 2>&1 && cat {output}/README.md"
+        "mvc report tables --stats {input.stats} --plots {input.plots}"
+        " --manifests {input.manifests} --scores {input.scores} --synth {input.synth}"
+        " --systems {params.systems} --embedded {params.embedded} {params.bench}"
+        " --config {params.config:q} --out {output} > {log} 2>&1 && cat {output}/README.md"

@@ -1,0 +1,112 @@
+"""The efficiency table: per system parameters, real-time factor, throughput and memory, and
+the conditioning-path kernels' time and memory from `mvc bench ssm`.
+
+Systems: from the synthesis timings (`mvc.eval.efficiency`'s CSV, one per system and test
+set). RTF = sum(total_s) / sum(audio_seconds) with a bootstrap interval over utterances (a
+ratio of sums, like corpus WER); throughput = 1 / RTF (seconds of audio per second); peak
+memory the largest `peak_mem_mb`. Parameters come from the system registry, which does not
+exist yet: the cell says so. Kernels: the rows of results/bench/ssm.csv at one length.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+
+from mvc.eval.efficiency import per_utterance, summarize
+from mvc.report.render import Table, format_ci
+from mvc.stats.bootstrap import Ratios, bootstrap
+from mvc.stats.settings import StatsSettings
+
+NO_DATA = "no data"
+SYSTEM_COLUMNS = ("system", "n", "parameters", "rtf", "rtf_low", "rtf_high", "throughput",
+                  "throughput_low", "throughput_high", "peak_mem_mb", "device", "note")
+KERNEL_FIELDS = ("fwd_s", "fwd_bwd_s", "infer_peak_mb", "train_peak_mb", "fwd_growth_exponent")
+
+
+def system_efficiency(timings: Mapping[str, pd.DataFrame], systems: Sequence[str],
+                      settings: StatsSettings) -> pd.DataFrame:
+    """One row per system; `timings` maps a system to its per-utterance timings (all test
+    sets concatenated). Systems without timings get a row that says so."""
+    rows = []
+    for system in systems:
+        table = timings.get(system)
+        if table is None or table.empty:
+            rows.append({"system": system, "n": 0, "parameters": NO_DATA,
+                         "note": "no timings CSV yet (results/synth/{system}/{testset}/"
+                                 "timings.csv, docs/statistics.md)"})
+            continue
+        ratio = Ratios(table["total_s"].to_numpy(float)[:, None],
+                       table["audio_seconds"].to_numpy(float)[:, None], np.ones((1, 1)))
+        result = bootstrap(ratio, settings.n_resamples, settings.confidence, settings.method,
+                           settings.seed)
+        rtf, low, high = (float(result.estimate[0]), float(result.low[0]),
+                          float(result.high[0]))
+        summary = summarize(per_utterance(table.assign(system=system))).iloc[0]
+        rows.append({"system": system, "n": len(table), "parameters": NO_DATA, "rtf": rtf,
+                     "rtf_low": low, "rtf_high": high, "throughput": 1.0 / rtf,
+                     "throughput_low": 1.0 / high, "throughput_high": 1.0 / low,
+                     "peak_mem_mb": summary.get("peak_mem_mb", math.nan),
+                     "device": summary.get("device", ""),
+                     "note": "parameters: the system registry does not report them yet"})
+    return pd.DataFrame(rows, columns=SYSTEM_COLUMNS)
+
+
+def system_table(frame: pd.DataFrame, settings: StatsSettings) -> Table:
+    """The systems' efficiency as a rendered-table model."""
+    rows = []
+    for _, r in frame.iterrows():
+        if r["n"] == 0:
+            rows.append([r["system"], "0", NO_DATA, NO_DATA, NO_DATA, NO_DATA])
+            continue
+        memory = f"{r['peak_mem_mb']:.0f}" if math.isfinite(r["peak_mem_mb"]) else NO_DATA
+        rows.append([r["system"], str(r["n"]), str(r["parameters"]),
+                     format_ci(r["rtf"], r["rtf_low"], r["rtf_high"]),
+                     format_ci(r["throughput"], r["throughput_low"], r["throughput_high"]),
+                     memory])
+    notes = [f"RTF = sum(synthesis time) / sum(audio duration) over the utterances (n), "
+             f"{settings.confidence:.0%} bootstrap CI; throughput = 1 / RTF (audio seconds "
+             "per second); memory: peak MiB while synthesizing."]
+    if frame.empty:
+        notes.append("No TTS system is configured (evaluation.systems lists only systems that "
+                     "are not synthesized): nothing to time yet.")
+    missing = frame.loc[frame["n"] == 0, "system"].tolist()
+    if missing:
+        notes.append(f"No synthesis timings yet for {', '.join(missing)}: the synthesis "
+                     "stage (issues 4/7) has to write them. Parameters: no data for any "
+                     "system until the system registry reports them.")
+    return Table("Efficiency: systems", ["System", "n", "Parameters", "RTF ↓",
+                                         "Throughput ↑", "Peak memory (MiB) ↓"],
+                 rows, notes=notes)
+
+
+def _number(value: float) -> str:
+    """Three significant digits, without exponents for large values."""
+    if not pd.notna(value):
+        return NO_DATA
+    return f"{value:.0f}" if abs(value) >= 100 else f"{value:.3g}"
+
+
+def kernel_table(bench: pd.DataFrame | None, length: int) -> tuple[Table, pd.DataFrame]:
+    """The conditioning-path kernels at `length` frames from results/bench/ssm.csv."""
+    header = ["Kernel", "Kind", "Device", "Forward (s) ↓", "Fwd+bwd (s) ↓",
+              "Inference peak (MB) ↓", "Training peak (MB) ↓", "Time growth exponent ↓"]
+    title = f"Efficiency: conditioning-path kernels at {length} frames"
+    if bench is None or bench.empty:
+        return (Table(title, header, [], notes=["No results/bench/ssm.csv: run `mvc bench ssm`."]),
+                pd.DataFrame(columns=["subject", "kind", "device", "length", *KERNEL_FIELDS]))
+    at = bench[bench["length"] == length]
+    rows = []
+    for _, r in at.iterrows():
+        cells = [_number(r[f]) for f in KERNEL_FIELDS]
+        rows.append([str(r["subject"]), str(r["kind"]), str(r["device"]), *cells])
+    notes = ["From `mvc bench ssm` (results/bench/ssm.csv; docs/ssm.md for the setup). "
+             "The growth exponent is the log-log slope of forward time against length."]
+    if at.empty:
+        notes.append(f"The benchmark has no rows at length {length}; lengths measured: "
+                     f"{sorted(bench['length'].unique().tolist())}.")
+    return (Table(title, header, rows, notes=notes, left=3),
+            at[["subject", "kind", "device", "length", *KERNEL_FIELDS]])

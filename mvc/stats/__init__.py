@@ -1,0 +1,1 @@
+"""Statistics on per-utterance scores: bootstrap intervals, paired tests, Holm correction."""
