@@ -34,6 +34,7 @@ TEXTS = ["A cat.", "The dog runs.", "We sat down.", "It is red.", "Go home now."
 
 MODEL: dict[str, Any] = {
     "conditioning": "mvc", "hidden": 16, "style_dim": 8, "dropout": 0.1, "max_dur": 20,
+    "max_len": 32,
     "f0_scale": 200.0,
     "mamba": {"d_state": 4, "d_conv": 4, "expand": 2},
     "text_encoder": {"conv_layers": 1, "kernel_size": 3, "mamba_layers": 1},
