@@ -20,6 +20,7 @@ from mvc.config import build, section
 from mvc.data.manifest import Utterance
 from mvc.errors import InputError
 from mvc.features.mel import MelConfig, log_mel
+from mvc.models.config import VocoderConfig
 
 
 def export_ground_truth(rows: Sequence[Utterance], out_dir: Path) -> None:
@@ -34,6 +35,18 @@ def export_ground_truth(rows: Sequence[Utterance], out_dir: Path) -> None:
             save(tmp / f"{row.utt_id}.wav", audio, sample_rate)
 
 
+def require_untrained_vocoder(config: VocoderConfig) -> VocoderConfig:
+    """The vocoder settings, when the vocoder needs no training (Griffin-Lim).
+
+    The trainable HiFi-GAN/iSTFTNet generator has no training loop yet: a fresh one would
+    turn every mel into noise, so it is refused rather than used untrained.
+    """
+    if config.kind != "griffin_lim":
+        raise InputError("model.vocoder.kind", f"{config.kind!r}: training this vocoder is not "
+                         "implemented yet", "use griffin_lim (configs/default.yaml)")
+    return config
+
+
 def export_vocoded_ground_truth(rows: Sequence[Utterance], config: Mapping[str, Any],
                                 out_dir: Path) -> None:
     """Write each row's recording after log-mel -> vocoder as `{utt_id}.wav` at the audio
@@ -43,9 +56,10 @@ def export_vocoded_ground_truth(rows: Sequence[Utterance], config: Mapping[str, 
     from mvc.models.config import model_config
     from mvc.models.vocoder import build_vocoder
 
+
     mel_cfg = build(MelConfig, section(config, "audio"), "audio")
-    vocoder = build_vocoder(model_config(section(config, "model"), section(config, "audio"))
-                            .vocoder, mel_cfg)
+    vocoder = build_vocoder(require_untrained_vocoder(
+        model_config(section(config, "model"), section(config, "audio")).vocoder), mel_cfg)
     with atomic_dir(out_dir) as tmp:
         for row in tqdm(rows, desc="ground truth (vocoded)", unit="utt"):
             if not row.audio_path:

@@ -26,6 +26,7 @@ from mvc.models.config import model_config
 from mvc.models.tts import TTSModel, build_model
 from mvc.models.vocoder import build_vocoder
 from mvc.synth.config import synthesis_config
+from mvc.synth.ground_truth import require_untrained_vocoder
 from mvc.synth.synthesize import synthesize_testset
 from mvc.train.checkpoint import load_checkpoint, save_checkpoint
 from mvc.train.config import training_config
@@ -96,6 +97,6 @@ class MVCSystem:
             torch.set_num_threads(synth_cfg.threads)
         device = torch.device(synth_cfg.device)
         model = TTSModel.from_inference_state(model_cfg, saved["state"]).to(device).eval()
-        vocoder = build_vocoder(model_cfg.vocoder, mel_cfg)
+        vocoder = build_vocoder(require_untrained_vocoder(model_cfg.vocoder), mel_cfg)
         synthesize_testset(model, vocoder, mel_cfg, rows, targets, synth_cfg,
                            int(section(config, "seed")), manifest, out_dir, device)
