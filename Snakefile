@@ -15,6 +15,8 @@ validate(config, "workflow/schemas/config.schema.yaml")
 
 include: "workflow/rules/common.smk"
 include: "workflow/rules/data.smk"
+include: "workflow/rules/train.smk"
+include: "workflow/rules/synth.smk"
 include: "workflow/rules/score.smk"
 include: "workflow/rules/report.smk"
 

@@ -18,10 +18,11 @@ from mvc.report.metrics_summary import summarize_scores
 
 PENDING_NOTE = """# results/tables
 
-The data stage (corpus -> manifest -> phonemes and features) and the scoring stage exist;
-training, synthesis of the TTS systems and the statistics are not implemented yet, so the
-only system scored is `ground_truth` (each test set's own recordings) and the paper's
-comparison tables do not exist yet. This directory holds:
+The data stage (corpus -> manifest -> phonemes and features), training and synthesis of MVC
+and the scoring stage exist; the baselines and the statistics are not implemented yet, so
+the paper's comparison tables do not exist yet. The systems scored are those listed in
+`evaluation.systems`: `ground_truth` is each test set's own recordings, `ground_truth_gl`
+their log-mels through the systems' vocoder. This directory holds:
 
 - `data_summary.md` / `.csv`: per dataset, its language(s), speakers, utterances per
   split and hours of audio (n/a for text-only sets).
