@@ -73,7 +73,7 @@ class ResBlock(nn.Module):
 
 
 class ISTFTGenerator(nn.Module):
-    """(B, n_mels, F) -> (B, F * hop) waveform."""
+    """(B, n_mels, F) -> (B, F * hop) waveform, hop = prod(upsample_rates) * istft_hop."""
 
     def __init__(self, n_mels: int, config: HiFiGANConfig) -> None:
         super().__init__()
@@ -102,7 +102,8 @@ class ISTFTGenerator(nn.Module):
         magnitude = torch.exp(x[:, :bins])
         phase = math.pi * torch.sin(x[:, bins:])
         return torch.istft(torch.polar(magnitude, phase), self.config.istft_n_fft,
-                           self.config.istft_hop, self.config.istft_n_fft, window=self.window)
+                           self.config.istft_hop, self.config.istft_n_fft, window=self.window,
+                           length=x.shape[-1] * self.config.istft_hop)
 
 
 class HiFiGANVocoder:
