@@ -12,6 +12,8 @@ in hundreds of steps rather than thousands), and a CTC loss whose targets are th
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
@@ -19,6 +21,8 @@ from torch import Tensor, nn
 from mvc.models.config import AlignerConfig
 from mvc.models.layers import ConvStack, masked_fill_zero
 from mvc.models.mas import monotonic_durations
+
+PRIOR_CACHE_SIZE = 8192  # (text length, frame length) pairs: more than a corpus has
 
 MASKED_SCORE = -1e4  # the log score of padded text positions: finite, as -inf makes the
 # CTC gradient NaN, and low enough that exp() of it is 0 in fp32
@@ -82,15 +86,21 @@ def beta_binomial_log_prior(text_lengths: Tensor, frame_lengths: Tensor, n_text:
                             n_frames: int, scaling: float) -> Tensor:
     """RAD-TTS's alignment prior, log P(t | f) (B, T, F): for frame f = 1..F of an utterance,
     text position t ~ BetaBinomial(T - 1, scaling * f, scaling * (F + 1 - f)); 0 on padding."""
-    prior = torch.zeros(len(text_lengths), n_text, n_frames, dtype=torch.float64)
+    prior = torch.zeros(len(text_lengths), n_text, n_frames)
     for b, (tl, fl) in enumerate(zip(text_lengths.tolist(), frame_lengths.tolist(),
                                      strict=True)):
-        k = torch.arange(tl, dtype=torch.float64).unsqueeze(1)
-        f = torch.arange(1, fl + 1, dtype=torch.float64).unsqueeze(0)
-        a, c, n = scaling * f, scaling * (fl + 1 - f), float(tl - 1)
-        prior[b, :tl, :fl] = (_log_choose(n, k) + _log_beta(k + a, n - k + c)
-                              - _log_beta(a, c))
+        prior[b, :tl, :fl] = _utterance_log_prior(tl, fl, scaling)
     return prior.to(text_lengths.device)
+
+
+@lru_cache(maxsize=PRIOR_CACHE_SIZE)
+def _utterance_log_prior(n_text: int, n_frames: int, scaling: float) -> Tensor:
+    """The (n_text, n_frames) log prior of one utterance, computed in float64 and cached
+    (an epoch revisits the same length pairs)."""
+    k = torch.arange(n_text, dtype=torch.float64).unsqueeze(1)
+    f = torch.arange(1, n_frames + 1, dtype=torch.float64).unsqueeze(0)
+    a, c, n = scaling * f, scaling * (n_frames + 1 - f), float(n_text - 1)
+    return (_log_choose(n, k) + _log_beta(k + a, n - k + c) - _log_beta(a, c)).float()
 
 
 def _log_beta(x: Tensor, y: Tensor) -> Tensor:
