@@ -31,7 +31,7 @@ from mvc.synth.synthesize import synthesize_testset
 from mvc.train.checkpoint import load_checkpoint, save_checkpoint
 from mvc.train.config import training_config
 from mvc.train.dataset import DatasetFiles, Example, load_training_set
-from mvc.train.distributed import setup
+from mvc.train.distributed import limit_threads, setup
 from mvc.train.loop import train_stages, write_loss_log
 
 log = logging.getLogger(__name__)
@@ -57,8 +57,7 @@ class MVCSystem:
         sections = {key: section(config, key) for key in TRAIN_SECTIONS}
         model_cfg = model_config(sections["model"], sections["audio"])
         train_cfg = training_config(sections["training"])
-        if train_cfg.threads:
-            torch.set_num_threads(train_cfg.threads)
+        limit_threads(train_cfg.threads)
         processes = setup(train_cfg.device)
         data, excluded = load_training_set(datasets, feature_cache, model_cfg.n_symbols,
                                            train_cfg.max_frames)
@@ -93,8 +92,7 @@ class MVCSystem:
         model_cfg = model_config(saved["sections"]["model"], saved["sections"]["audio"])
         mel_cfg = build(MelConfig, saved["sections"]["audio"], "audio")
         synth_cfg = synthesis_config(section(config, "synthesis"))
-        if synth_cfg.threads:
-            torch.set_num_threads(synth_cfg.threads)
+        limit_threads(synth_cfg.threads)
         device = torch.device(synth_cfg.device)
         model = TTSModel.from_inference_state(model_cfg, saved["state"]).to(device).eval()
         vocoder = build_vocoder(require_untrained_vocoder(model_cfg.vocoder), mel_cfg)

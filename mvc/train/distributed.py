@@ -60,6 +60,20 @@ def setup(device: str) -> Processes:
     return Processes(dist.get_rank(), world_size, torch.device("cpu"))
 
 
+def limit_threads(threads: int | None) -> None:
+    """Use `threads` CPU threads in torch and in numba (the fused scan's thread pool); None
+    leaves both at their defaults. On a loaded machine one thread can be many times faster
+    than two: idle threads spin-wait against other processes (docs/training.md)."""
+    if threads is None:
+        return
+    torch.set_num_threads(threads)
+    try:
+        import numba
+    except ImportError:
+        return
+    numba.set_num_threads(min(threads, numba.config.NUMBA_NUM_THREADS))
+
+
 def barrier(processes: Processes) -> None:
     """Wait for every process (so no rank reads a checkpoint before rank 0 wrote it)."""
     if processes.world_size > 1:

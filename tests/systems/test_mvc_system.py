@@ -23,7 +23,7 @@ from mvc.train.checkpoint import load_checkpoint
 from tests.train.conftest import config, write_dataset
 
 SYNTHESIS = {"seed": 7, "synthesis": {"sentence_pause_s": 0.1, "lookahead": None,
-                                      "device": "cpu", "threads": None}}
+                                      "device": "cpu", "threads": 1}}
 STAGE = {"epochs": 4, "lr": 3e-3, "betas": [0.0, 0.99], "eps": 1e-9, "weight_decay": 1e-4,
          "grad_clip": 1.0}
 

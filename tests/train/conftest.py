@@ -70,7 +70,7 @@ def training_section(**overrides: Any) -> dict[str, Any]:
     stage = {"epochs": 1, "lr": 3e-3, "betas": [0.0, 0.99], "eps": 1e-9, "weight_decay": 1e-4,
              "grad_clip": 1.0}
     section = {"batch_size": 3, "max_frames": None, "bucket_batches": 2, "checkpoint_every": 2,
-               "keep_checkpoints": 2, "device": "cpu", "threads": None,
+               "keep_checkpoints": 2, "device": "cpu", "threads": 1,
                "stages": [dict(stage), dict(stage)]}
     return {**section, **overrides}
 

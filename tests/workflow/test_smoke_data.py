@@ -29,7 +29,8 @@ def run(workdir: Path, *args: str) -> subprocess.CompletedProcess:
     env_bin = str(Path(sys.executable).parent)
     return subprocess.run(
         [*SNAKEMAKE, "--cores", "2", *args], cwd=workdir, capture_output=True, text=True,
-        env={"PATH": f"{env_bin}:/usr/bin:/bin", "HOME": str(workdir)}, timeout=900,
+        env={"PATH": f"{env_bin}:/usr/bin:/bin", "HOME": str(workdir), "PYTHONPATH": str(ROOT)},
+        timeout=900,
     )
 
 
