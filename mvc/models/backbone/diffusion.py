@@ -47,6 +47,14 @@ def edm_loss_weight(sigma: Tensor, sigma_data: float) -> Tensor:
     return (sigma ** 2 + sigma_data ** 2) / (sigma * sigma_data) ** 2
 
 
+def draw_noise(shape: tuple[int, ...] | torch.Size, generator: torch.Generator | None,
+               like: Tensor) -> Tensor:
+    """Standard normal noise drawn on the generator's device (so a CPU generator gives the
+    same numbers for a model on any device), in like's dtype and on like's device."""
+    device = generator.device if generator is not None else like.device
+    return torch.randn(shape, generator=generator, device=device).to(like)
+
+
 Denoise = Callable[[Tensor, Tensor], Tensor]  # (x (B, D), sigma (B,)) -> denoised (B, D)
 
 
@@ -69,8 +77,7 @@ def adpm2_sample(denoise: Denoise, noise: Tensor, sigmas: Tensor,
         x_mid = x + (x - denoised) / sigma * (sigma_mid - sigma)
         d_mid = (x_mid - denoise(x_mid, at(sigma_mid))) / sigma_mid
         x = x + d_mid * (sigma_down - sigma)
-        x = x + torch.randn(x.shape, generator=generator, dtype=x.dtype,
-                            device=x.device) * sigma_up
+        x = x + draw_noise(x.shape, generator, x) * sigma_up
     return x
 
 
@@ -131,7 +138,6 @@ class StyleDiffusion(nn.Module):
         """Styles (B, dim) by ADPM2 on the configured Karras schedule."""
         c = self.config
         sigmas = karras_sigmas(c.steps, c.sigma_min, c.sigma_max, c.rho)
-        noise = torch.randn(cond.shape[0], self.dim, generator=generator, dtype=cond.dtype,
-                            device=cond.device)
+        noise = draw_noise((cond.shape[0], self.dim), generator, cond)
         return adpm2_sample(lambda x, sigma: self.denoise(x, sigma, cond), noise, sigmas,
                             generator)
