@@ -29,9 +29,10 @@ STAGES = (1, 2)
 
 @dataclass
 class Synthesis:
-    """One synthesized utterance. mel (1, n_mels, F) normalized; f0 (1, F) Hz (0 =
-    unvoiced); energy (1, F); durations (1, T) frames; style (1, 2 * style_dim), acoustic
-    then prosodic, to carry over to the next sentence; timings in seconds."""
+    """One synthesized utterance. mel (1, n_mels, F) normalized; f0 (1, F) the predicted
+    contour in Hz, floored at 0 (near 0 where the model predicts unvoiced frames, not exactly
+    0); energy (1, F); durations (1, T) frames; style (1, 2 * style_dim), acoustic then
+    prosodic, to carry over to the next sentence; timings in seconds."""
 
     mel: Tensor
     f0: Tensor
