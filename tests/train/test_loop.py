@@ -16,7 +16,7 @@ from mvc.models.batch import Batch
 from mvc.train import checkpoint
 from mvc.train.config import training_config
 from mvc.train.dataset import TrainingSet, load_examples
-from mvc.train.distributed import setup
+from mvc.train.distributed import limit_threads, setup
 from mvc.train.loop import LOG_PREFIX, train_stages, write_loss_log
 
 from .conftest import training_section
@@ -79,6 +79,7 @@ def run(data: TrainingSet, work_dir: Path, kill_at_call: int | None = None,
             return losses(batch, stage)
         model.losses = dying  # type: ignore[method-assign]
     cfg = training_config(training_section(**overrides))
+    limit_threads(cfg.threads)
     rows = train_stages(model, data, cfg, seed=11, work_dir=work_dir, fingerprint=fingerprint,
                         processes=setup("cpu"))
     return model, rows
