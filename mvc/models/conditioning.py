@@ -18,7 +18,9 @@ class ConditioningPath(nn.Module):
     """The interface. Masks are (B, L) bool, True = valid; `lookahead` W streams the path
     (None = offline) and `chunk` is the number of steps emitted at a time.
 
-    Submodules: `text_encoder` (trained in stage 1), `duration` and `prosody` (stage 2).
+    Submodules: `text_encoder` (trained in stage 1), `duration` and `prosody` (stage 2);
+    `duration.initialize_output(log_duration_mean)` and `prosody.initialize_output(f0_mean,
+    energy_mean)` set their output biases to the data's means before stage 2 starts.
     """
 
     text_encoder: nn.Module
@@ -34,6 +36,11 @@ class ConditioningPath(nn.Module):
                           lookahead: int | None = None, chunk: int = 1) -> Tensor:
         """(B, T, hidden), (B, style_dim) -> (B, T) log(1 + frames)."""
         return self.duration(text, style, mask, lookahead, chunk)
+
+    def initialize_outputs(self, log_duration: Tensor, f0: Tensor, energy: Tensor) -> None:
+        """Data-dependent start of the stage-2 heads (the targets' means)."""
+        self.duration.initialize_output(log_duration)
+        self.prosody.initialize_output(f0, energy)
 
     def predict_prosody(self, aligned: Tensor, style: Tensor, mask: Tensor | None,
                         lookahead: int | None = None, chunk: int = 1) -> tuple[Tensor, Tensor]:

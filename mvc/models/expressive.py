@@ -43,6 +43,12 @@ class ExpressiveMamba(nn.Module):
         self.f0 = ContourHead(hidden, style_dim, config, dropout)
         self.energy = ContourHead(hidden, style_dim, config, dropout)
 
+    def initialize_output(self, f0: Tensor, energy: Tensor) -> None:
+        """Start the heads at the data's mean F0 / f0_scale and mean energy (biases only)."""
+        with torch.no_grad():
+            self.f0.out.bias.fill_(float(f0))
+            self.energy.out.bias.fill_(float(energy))
+
     def forward(self, aligned: Tensor, style: Tensor, mask: Tensor | None,
                 lookahead: int | None = None, chunk: int = 1) -> tuple[Tensor, Tensor]:
         x = self.mamba(self.input(broadcast_style(aligned, style)), mask, style, lookahead,

@@ -24,6 +24,11 @@ class TemporalBiMamba(nn.Module):
         self.norm = AdaLN(hidden, style_dim)
         self.head = nn.Linear(hidden, 1)
 
+    def initialize_output(self, log_duration: Tensor) -> None:
+        """Start the head at the data's mean log(1 + frames) (its bias; weights unchanged)."""
+        with torch.no_grad():
+            self.head.bias.fill_(float(log_duration))
+
     def forward(self, text: Tensor, style: Tensor, mask: Tensor | None,
                 lookahead: int | None = None, chunk: int = 1) -> Tensor:
         x = self.mamba(self.input(broadcast_style(text, style)), mask, style, lookahead, chunk)

@@ -5,6 +5,12 @@ Stage 1 trains the aligner, the text encoder, the acoustic style encoder and the
 the utterance's own mel). Stage 2 trains the duration and prosody predictors, the prosodic
 style encoder and the style diffusion, with the stage-1 modules frozen. Synthesis needs no
 aligner: `inference_state_dict` leaves it out and `from_inference_state` rebuilds without it.
+
+Output heads start at their targets' means, measured on the first training batch of their
+stage (data-dependent initialization): the targets sit far from 0 (log(1 + frames) ~1.6,
+energy -2..-9, silent mel bins ~-2), and Adam moves a bias about lr per step, so from 0 a
+few hundred steps are not enough and durations came out ~30% short. The `initialized`
+buffer records which stages did it, so a resumed run does not redo it.
 """
 
 from __future__ import annotations
@@ -13,6 +19,7 @@ import time
 from dataclasses import dataclass
 
 import torch
+import torch.distributed as dist
 from torch import Tensor, nn
 
 from mvc.errors import InputError
@@ -52,6 +59,7 @@ class TTSModel(nn.Module):
             if with_aligner else None
         self.conditioning: ConditioningPath = CONDITIONING_PATHS[config.conditioning](config)
         self.backbone = Backbone(config)
+        self.register_buffer("initialized", torch.zeros(len(STAGES), dtype=torch.bool))
 
     def stage_modules(self, stage: int) -> list[nn.Module]:
         """The modules stage 1 or 2 trains."""
@@ -84,6 +92,8 @@ class TTSModel(nn.Module):
         aligned = expand_by_durations(text, durations, batch.mel.shape[2])
         f0 = torch.where(frame_mask, batch.f0, 0.0) / self.config.f0_scale
         energy = torch.where(frame_mask, batch.energy, 0.0)
+        if self.training and not bool(self.initialized[stage - 1]):
+            self._initialize_outputs(batch, stage, durations, f0, energy, text_mask, frame_mask)
         if stage == 1:
             weights = self.config.losses.stage1
             start, seg_mask = random_segments(batch.mel_lengths, self.config.max_len)
@@ -112,6 +122,24 @@ class TTSModel(nn.Module):
             }
         terms["total"] = torch.stack(list(terms.values())).sum()
         return terms
+
+    @torch.no_grad()
+    def _initialize_outputs(self, batch: Batch, stage: int, durations: Tensor, f0: Tensor,
+                            energy: Tensor, text_mask: Tensor, frame_mask: Tensor) -> None:
+        """Set the stage's output biases to its targets' means over this batch's valid
+        positions (averaged over processes under torch.distributed)."""
+        frames = frame_mask.unsqueeze(-1).to(batch.mel.dtype)
+        if stage == 1:
+            mel_mean = (torch.where(frame_mask.unsqueeze(1), batch.mel, 0.0).transpose(1, 2)
+                        * frames).sum((0, 1)) / frames.sum()
+            self.backbone.decoder.initialize_output(all_processes_mean(mel_mean))
+        else:
+            log_dur = torch.log1p(durations.to(f0.dtype))
+            self.conditioning.initialize_outputs(
+                all_processes_mean(log_dur[text_mask].mean()),
+                all_processes_mean(f0[frame_mask].mean()),
+                all_processes_mean(energy[frame_mask].mean()))
+        self.initialized[stage - 1] = True
 
     @torch.no_grad()
     def synthesize(self, phonemes: Tensor, reference_mel: Tensor, *, generator: torch.Generator,
@@ -199,6 +227,15 @@ class TTSModel(nn.Module):
         if style is not None and style.shape != (1, 2 * self.config.style_dim):
             raise InputError("style", f"expected shape (1, {2 * self.config.style_dim}), found "
                              f"{tuple(style.shape)}", "pass a previous Synthesis.style")
+
+
+def all_processes_mean(value: Tensor) -> Tensor:
+    """value averaged over the processes of a torch.distributed run (itself otherwise)."""
+    if dist.is_available() and dist.is_initialized():
+        value = value.clone()
+        dist.all_reduce(value)
+        value /= dist.get_world_size()
+    return value
 
 
 def build_model(config: ModelConfig) -> TTSModel:

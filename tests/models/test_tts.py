@@ -158,3 +158,32 @@ def test_bad_requests_name_the_problem_and_the_fix(model, smoke_config, phonemes
 def test_config_dataclass_is_frozen(smoke_config):
     with pytest.raises(dataclasses.FrozenInstanceError):
         smoke_config.hidden = 3
+
+
+def test_first_training_batch_of_a_stage_sets_the_output_biases_to_the_target_means(
+        smoke_config):
+    torch.manual_seed(0)
+    model = build_model(smoke_config)
+    batch = make_batch(smoke_config)
+    frames = batch.frame_mask()
+    model.eval()
+    model.losses(batch, 1)
+    assert not model.initialized.any()  # evaluation never initializes
+    model.train()
+    model.losses(batch, 1)
+    valid_mel = batch.mel.transpose(1, 2)[frames]
+    assert torch.allclose(model.backbone.decoder.out.bias, valid_mel.mean(0), atol=1e-5)
+    model.losses(batch, 2)
+    assert model.initialized.tolist() == [True, True]
+    scores = model.aligner.scores(batch.phonemes, batch.phoneme_mask(), batch.mel, frames)
+    durations = model.aligner.durations(scores, batch.phoneme_lengths, batch.mel_lengths)
+    expected = torch.log1p(durations[batch.phoneme_mask()].float()).mean()
+    assert model.conditioning.duration.head.bias.item() == pytest.approx(expected.item(), abs=1e-5)
+    f0_mean = (batch.f0[frames] / smoke_config.f0_scale).mean().item()
+    assert model.conditioning.prosody.f0.out.bias.item() == pytest.approx(f0_mean, abs=1e-5)
+    assert model.conditioning.prosody.energy.out.bias.item() == pytest.approx(
+        batch.energy[frames].mean().item(), abs=1e-5)
+    with torch.no_grad():
+        model.conditioning.duration.head.bias.fill_(-7.0)
+    model.losses(batch, 2)  # once per stage: a resumed run keeps its trained biases
+    assert model.conditioning.duration.head.bias.item() == -7.0

@@ -4,6 +4,7 @@ residual conv blocks on the acoustic style, and a linear map to the mel bins."""
 
 from __future__ import annotations
 
+import torch
 from torch import Tensor, nn
 
 from mvc.models.config import DecoderConfig
@@ -22,6 +23,11 @@ class Decoder(nn.Module):
         self.blocks = nn.ModuleList(AdaINResBlock(config.channels, style_dim, config.kernel_size,
                                                   dropout) for _ in range(config.blocks))
         self.out = nn.Linear(config.channels, n_mels)
+
+    def initialize_output(self, mel_mean: Tensor) -> None:
+        """Start the output at the data's mean normalized log-mel per bin (its bias)."""
+        with torch.no_grad():
+            self.out.bias.copy_(mel_mean)
 
     def forward(self, aligned: Tensor, f0: Tensor, energy: Tensor, style: Tensor,
                 mask: Tensor | None) -> Tensor:
