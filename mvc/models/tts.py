@@ -186,6 +186,17 @@ class TTSModel(nn.Module):
         return Synthesis(mel=mel, f0=(f0 * self.config.f0_scale).clamp(min=0.0), energy=energy,
                          durations=durations, style=new_style, timings=timings)
 
+    def parameter_counts(self) -> dict[str, int]:
+        """Parameter counts for the efficiency table: `total` is the inference model (all
+        but the aligner, which synthesis never runs), `conditioning` the conditioning path
+        (text encoder + duration + prosody), `text_encoder` its first module, `aligner` the
+        training-only teacher (0 for an inference model). Vocoders are counted apart."""
+        def count(module: nn.Module | None) -> int:
+            return 0 if module is None else sum(p.numel() for p in module.parameters())
+        aligner = count(self.aligner)
+        return {"total": count(self) - aligner, "conditioning": count(self.conditioning),
+                "text_encoder": count(self.conditioning.text_encoder), "aligner": aligner}
+
     def inference_state_dict(self) -> dict[str, Tensor]:
         """The state dict without the aligner (what a synthesis checkpoint holds)."""
         return {k: v for k, v in self.state_dict().items() if not k.startswith(ALIGNER_PREFIX)}

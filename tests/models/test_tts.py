@@ -187,3 +187,13 @@ def test_first_training_batch_of_a_stage_sets_the_output_biases_to_the_target_me
         model.conditioning.duration.head.bias.fill_(-7.0)
     model.losses(batch, 2)  # once per stage: a resumed run keeps its trained biases
     assert model.conditioning.duration.head.bias.item() == -7.0
+
+
+def test_parameter_counts_split_the_model(model, smoke_config):
+    counts = model.parameter_counts()
+    everything = sum(p.numel() for p in model.parameters())
+    assert counts["total"] + counts["aligner"] == everything
+    assert counts["aligner"] == sum(p.numel() for p in model.aligner.parameters()) > 0
+    assert counts["text_encoder"] < counts["conditioning"] < counts["total"]
+    inference = TTSModel(smoke_config, with_aligner=False).parameter_counts()
+    assert inference == {**counts, "aligner": 0}
