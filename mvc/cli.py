@@ -63,6 +63,43 @@ def _ground_truth(args: argparse.Namespace) -> None:
     export_ground_truth(read_manifest(args.manifest), Path(args.out))
 
 
+def _train(args: argparse.Namespace) -> None:
+    from mvc.config import load_config
+    from mvc.systems import get_system
+    from mvc.train.dataset import DatasetFiles
+
+    counts = {len(args.manifests), len(args.phonemes), len(args.features)}
+    if len(counts) != 1:
+        raise InputError("mvc train", "--manifests, --phonemes and --features differ in length",
+                         "give one phoneme table and one feature index per manifest, in order")
+    datasets = [DatasetFiles(Path(m), Path(p), Path(f))
+                for m, p, f in zip(args.manifests, args.phonemes, args.features, strict=True)]
+    checkpoint = get_system(args.system).train(load_config(args.config), datasets,
+                                               Path(args.cache), Path(args.out))
+    log.info("checkpoint: %s", checkpoint)
+
+
+def _synth_run(args: argparse.Namespace) -> None:
+    from mvc.config import load_config
+    from mvc.systems import get_system
+
+    config = load_config(args.config)
+    if args.lookahead is not None:
+        config = {**config, "synthesis": {**config.get("synthesis", {}),
+                                          "lookahead": args.lookahead}}
+    get_system(args.system).synthesize(Path(args.checkpoint), Path(args.manifest), args.split,
+                                       config, Path(args.out))
+
+
+def _ground_truth_gl(args: argparse.Namespace) -> None:
+    from mvc.config import load_config
+    from mvc.data.manifest import read_manifest
+    from mvc.synth.ground_truth import export_vocoded_ground_truth
+
+    rows = [r for r in read_manifest(args.manifest) if args.split in (None, r.split)]
+    export_vocoded_ground_truth(rows, load_config(args.config), Path(args.out))
+
+
 def _score(args: argparse.Namespace) -> None:
     from mvc.config import load_config
     from mvc.data.manifest import read_manifest
@@ -283,6 +320,45 @@ def _parser() -> argparse.ArgumentParser:
                             "lay out a test set's own recordings as a system's output")
     ground_truth.add_argument("--manifest", required=True)
     ground_truth.add_argument("--out", required=True, help="output directory of {utt_id}.wav")
+
+    run = _command(synth, "run", _synth_run,
+                   "synthesize a test set with a trained system: {utt_id}.wav, timings.csv, "
+                   "references.csv")
+    run.add_argument("--system", required=True, help="a registered system (e.g. mvc)")
+    run.add_argument("--checkpoint", required=True, help="the system's checkpoint file")
+    run.add_argument("--manifest", required=True, help="the test set's manifest")
+    run.add_argument("--config", required=True,
+                     help="sections seed and synthesis: YAML file or inline JSON")
+    run.add_argument("--split", choices=("train", "val", "test"),
+                     help="synthesize only this split (default: every row); every row with "
+                          "audio may serve as a speaker reference")
+    run.add_argument("--lookahead", type=int,
+                     help="streaming synthesis with a look-ahead of W frames "
+                          "(overrides synthesis.lookahead; default offline)")
+    run.add_argument("--out", required=True, help="output directory")
+    ground_truth_gl = _command(synth, "ground-truth-gl", _ground_truth_gl,
+                               "a test set's recordings through their log-mel and the "
+                               "configured vocoder (the round trip every system pays)")
+    ground_truth_gl.add_argument("--manifest", required=True)
+    ground_truth_gl.add_argument("--config", required=True,
+                                 help="sections audio and model: YAML file or inline JSON")
+    ground_truth_gl.add_argument("--split", choices=("train", "val", "test"),
+                                 help="only this split (default: every row)")
+    ground_truth_gl.add_argument("--out", required=True, help="output directory")
+
+    train = _command(commands, "train", _train,
+                     "train a system on the data stage's outputs (resumes after a kill)")
+    train.add_argument("system", help="a registered system (e.g. mvc)")
+    train.add_argument("--config", required=True,
+                       help="sections seed, audio, model, training: YAML file or inline JSON")
+    train.add_argument("--manifests", nargs="+", required=True, help="training manifests")
+    train.add_argument("--phonemes", nargs="+", required=True,
+                       help="their phoneme tables, in the same order")
+    train.add_argument("--features", nargs="+", required=True,
+                       help="their feature indexes, in the same order")
+    train.add_argument("--cache", required=True, help="the feature cache directory")
+    train.add_argument("--out", required=True,
+                       help="output directory (checkpoint.pt, losses.csv, work/)")
 
     score = _command(commands, "score", _score,
                      "score a directory of {utt_id}.wav against a manifest with one metric")

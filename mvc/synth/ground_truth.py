@@ -1,20 +1,26 @@
-"""The `ground_truth` pseudo-system: a test set's own recordings, laid out as a system's output.
+"""The ground-truth pseudo-systems: a test set's own recordings laid out as a system's output.
 
-Scoring the recordings themselves gives the floor every system is compared with (their WER
+`ground_truth`: the recordings themselves, the floor every system is compared with (their WER
 through the same ASR, their MOS-proxy), as DESIGN.md asks beside every system's numbers.
+`ground_truth_gl`: each recording's log-mel (the training features' settings) through the
+vocoder the systems use, so the cost of the mel + vocoder round trip alone is measured too.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 from tqdm import tqdm
 
 from mvc.atomic import atomic_dir
 from mvc.audio import load, save
+from mvc.config import build, section
 from mvc.data.manifest import Utterance
 from mvc.errors import InputError
+from mvc.features.mel import MelConfig, log_mel
+from mvc.models.config import VocoderConfig
 
 
 def export_ground_truth(rows: Sequence[Utterance], out_dir: Path) -> None:
@@ -27,3 +33,39 @@ def export_ground_truth(rows: Sequence[Utterance], out_dir: Path) -> None:
                                  "the ground_truth system's test sets")
             audio, sample_rate = load(row.audio_path)
             save(tmp / f"{row.utt_id}.wav", audio, sample_rate)
+
+
+def require_untrained_vocoder(config: VocoderConfig) -> VocoderConfig:
+    """The vocoder settings, when the vocoder needs no training (Griffin-Lim).
+
+    The trainable HiFi-GAN/iSTFTNet generator has no training loop yet: a fresh one would
+    turn every mel into noise, so it is refused rather than used untrained.
+    """
+    if config.kind != "griffin_lim":
+        raise InputError("model.vocoder.kind", f"{config.kind!r}: training this vocoder is not "
+                         "implemented yet", "use griffin_lim (configs/default.yaml)")
+    return config
+
+
+def export_vocoded_ground_truth(rows: Sequence[Utterance], config: Mapping[str, Any],
+                                out_dir: Path) -> None:
+    """Write each row's recording after log-mel -> vocoder as `{utt_id}.wav` at the audio
+    config's rate. `config` holds the `audio` and `model` sections (the vocoder settings)."""
+    import torch
+
+    from mvc.models.config import model_config
+    from mvc.models.vocoder import build_vocoder
+
+
+    mel_cfg = build(MelConfig, section(config, "audio"), "audio")
+    vocoder = build_vocoder(require_untrained_vocoder(
+        model_config(section(config, "model"), section(config, "audio")).vocoder), mel_cfg)
+    with atomic_dir(out_dir) as tmp:
+        for row in tqdm(rows, desc="ground truth (vocoded)", unit="utt"):
+            if not row.audio_path:
+                raise InputError(f"utterance {row.utt_id!r}", "has no recording",
+                                 "a text-only test set has no ground truth; leave it out of "
+                                 "the ground_truth_gl system's test sets")
+            wave, _ = load(row.audio_path, sample_rate=mel_cfg.sample_rate)
+            mel = torch.from_numpy(log_mel(wave, mel_cfg))
+            save(tmp / f"{row.utt_id}.wav", vocoder(mel), mel_cfg.sample_rate)

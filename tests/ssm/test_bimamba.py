@@ -5,17 +5,11 @@ import pytest
 import torch
 from torch import nn
 
+from mvc.models.inspect import forbidden_modules
 from mvc.ssm.bimamba import BiMamba, reverse_valid
 
 BACKEND = "sequential"
 TOL = 1e-5
-ATTENTION_OR_RECURRENT = (nn.MultiheadAttention, nn.RNNBase)  # RNNBase: RNN, LSTM, GRU
-
-
-def attention_or_recurrent_modules(module: nn.Module) -> list[str]:
-    """Names of the submodules (the module included) that are attention or LSTM/GRU/RNN."""
-    return [name or "<root>" for name, sub in module.named_modules()
-            if isinstance(sub, ATTENTION_OR_RECURRENT)]
 
 
 def make_bimamba(d_model=16, seed=0, **kwargs):
@@ -106,8 +100,8 @@ def test_shared_mamba_arguments_reach_both_directions():
 
 
 def test_no_attention_or_recurrent_module_inside():
-    assert attention_or_recurrent_modules(make_bimamba()) == []
+    assert forbidden_modules(make_bimamba()) == []
     # The check itself finds them (a walk that found nothing proves nothing otherwise).
     planted = nn.Sequential(make_bimamba(), nn.LSTM(16, 16), nn.MultiheadAttention(16, 2),
                             nn.GRU(16, 16))
-    assert attention_or_recurrent_modules(planted) == ["1", "2", "3"]
+    assert forbidden_modules(planted) == ["1", "2", "3"]

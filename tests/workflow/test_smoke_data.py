@@ -1,6 +1,7 @@
 """The Snakemake DAG on the smoke config, in a scratch copy of the workflow: data, scoring,
 statistics, tables, plots and the HTML report run end to end with the ground truth as the
-only system, the tables say what is missing, and a bad config fails early."""
+only system in the tables, MVC trains, synthesizes and is scored on one test set, and a bad
+config fails early."""
 
 import csv
 import shutil
@@ -149,6 +150,48 @@ def test_html_report(smoke):
     assert result.returncode == 0, result.stderr[-4000:]
     html = (smoke / "results/report.html").read_text(errors="replace")
     assert "zero_shot_vctk.csv" in html and "f0_vctk.png" in html
+
+
+MVC_TARGETS = ("results/metrics/vctk/mvc/wer.csv", "results/metrics/vctk/mvc/mcd.csv",
+               "results/metrics/vctk/ground_truth_gl/mcd.csv")
+
+
+@pytest.fixture(scope="module")
+def smoke_mvc(smoke):
+    """MVC trained on the smoke data, synthesizing and scored on one test set."""
+    result = run(smoke, *MVC_TARGETS, "--configfile", "configs/smoke.yaml")
+    assert result.returncode == 0, result.stderr[-4000:]
+    return smoke
+
+
+def test_mvc_trains_synthesizes_and_is_scored(smoke_mvc):
+    config = yaml.safe_load((smoke_mvc / "configs/smoke.yaml").read_text())
+    losses = read_csv(smoke_mvc / "results/train/mvc/losses.csv")
+    assert len(losses) == sum(s["max_steps"] for s in config["training"]["stages"])
+    assert (smoke_mvc / "results/train/mvc/checkpoint.pt").is_file()
+    ids = [r["utt_id"] for r in read_csv(smoke_mvc / "results/manifests/vctk.csv")]
+    synth = smoke_mvc / "results/synth/mvc/vctk"
+    assert sorted(p.stem for p in synth.glob("*.wav")) == sorted(ids)
+    timings = read_csv(synth / "timings.csv")
+    assert [r["utt_id"] for r in timings] == ids
+    assert all(float(r["total_s"]) > 0 and float(r["audio_seconds"]) > 0 for r in timings)
+    for target in MVC_TARGETS:
+        scores = read_csv(smoke_mvc / target)
+        assert [r["utt_id"] for r in scores] == ids, target
+        assert {r["status"] for r in scores} == {"ok"}, target
+    assert (smoke_mvc / "results/benchmarks/train/mvc.tsv").is_file()
+
+
+def test_evaluation_systems_can_list_mvc_and_the_vocoded_ground_truth(smoke, tmp_path):
+    config = yaml.safe_load((smoke / "configs/smoke.yaml").read_text())
+    config["evaluation"]["systems"] = ["ground_truth", "ground_truth_gl", "mvc"]
+    (smoke / "configs/all_systems.yaml").write_text(yaml.safe_dump(config))
+    result = run(smoke, "results/tables", "--dry-run", "--configfile", "configs/all_systems.yaml")
+    assert result.returncode == 0, result.stderr[-4000:]
+    out = result.stdout + result.stderr
+    for testset in config["evaluation"]["testsets"]:
+        assert f"results/synth/mvc/{testset}" in out, testset
+        assert f"results/metrics/{testset}/ground_truth_gl/mcd.csv" in out, testset
 
 
 def test_second_run_has_nothing_to_do(smoke):

@@ -1,0 +1,57 @@
+"""MVC's Expressive Mamba: F0 and energy per frame from the aligned text encoding and the
+prosodic style. Residual Bi-Mamba layers with AdaLN carry the long-range context; then, per
+contour, StyleTTS2-style AdaIN residual conv blocks and a linear head."""
+
+from __future__ import annotations
+
+import torch
+from torch import Tensor, nn
+
+from mvc.models.config import ExpressiveConfig, MambaConfig
+from mvc.models.layers import AdaINResBlock, AdaLN
+from mvc.models.ssm_layers import ResidualBiMambaStack, broadcast_style
+
+
+class ContourHead(nn.Module):
+    """AdaIN residual blocks, then a linear map to one value per frame."""
+
+    def __init__(self, hidden: int, style_dim: int, config: ExpressiveConfig,
+                 dropout: float) -> None:
+        super().__init__()
+        self.blocks = nn.ModuleList(AdaINResBlock(hidden, style_dim, config.kernel_size, dropout)
+                                    for _ in range(config.adain_blocks))
+        self.out = nn.Linear(hidden, 1)
+
+    def forward(self, x: Tensor, style: Tensor, mask: Tensor | None) -> Tensor:
+        for block in self.blocks:
+            x = block(x, style, mask)
+        y = self.out(x).squeeze(-1)
+        return y if mask is None else torch.where(mask, y, 0.0)
+
+
+class ExpressiveMamba(nn.Module):
+    """(B, F, hidden) aligned encoding + (B, style_dim) style -> F0 (in units of f0_scale)
+    and energy, each (B, F)."""
+
+    def __init__(self, hidden: int, style_dim: int, config: ExpressiveConfig,
+                 mamba: MambaConfig, dropout: float) -> None:
+        super().__init__()
+        self.input = nn.Linear(hidden + style_dim, hidden)
+        self.mamba = ResidualBiMambaStack(hidden, config.mamba_layers, mamba, dropout,
+                                          style_dim)
+        self.norm = AdaLN(hidden, style_dim)
+        self.f0 = ContourHead(hidden, style_dim, config, dropout)
+        self.energy = ContourHead(hidden, style_dim, config, dropout)
+
+    def initialize_output(self, f0: Tensor, energy: Tensor) -> None:
+        """Start the heads at the data's mean F0 / f0_scale and mean energy (biases only)."""
+        with torch.no_grad():
+            self.f0.out.bias.fill_(float(f0))
+            self.energy.out.bias.fill_(float(energy))
+
+    def forward(self, aligned: Tensor, style: Tensor, mask: Tensor | None,
+                lookahead: int | None = None, chunk: int = 1) -> tuple[Tensor, Tensor]:
+        x = self.mamba(self.input(broadcast_style(aligned, style)), mask, style, lookahead,
+                       chunk)
+        x = self.norm(x, style)
+        return self.f0(x, style, mask), self.energy(x, style, mask)

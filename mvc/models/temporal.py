@@ -1,0 +1,36 @@
+"""MVC's Temporal Bi-Mamba duration predictor: the text encoding with the prosodic style
+concatenated, residual Bi-Mamba layers normalized by AdaLN on that style, and a linear head
+predicting log(1 + frames) per phoneme (FastSpeech 2's log-duration regression)."""
+
+from __future__ import annotations
+
+import torch
+from torch import Tensor, nn
+
+from mvc.models.config import MambaConfig, TemporalConfig
+from mvc.models.layers import AdaLN
+from mvc.models.ssm_layers import ResidualBiMambaStack, broadcast_style
+
+
+class TemporalBiMamba(nn.Module):
+    """(B, T, hidden) text encoding + (B, style_dim) style -> (B, T) log(1 + duration)."""
+
+    def __init__(self, hidden: int, style_dim: int, config: TemporalConfig,
+                 mamba: MambaConfig, dropout: float) -> None:
+        super().__init__()
+        self.input = nn.Linear(hidden + style_dim, hidden)
+        self.mamba = ResidualBiMambaStack(hidden, config.mamba_layers, mamba, dropout,
+                                          style_dim)
+        self.norm = AdaLN(hidden, style_dim)
+        self.head = nn.Linear(hidden, 1)
+
+    def initialize_output(self, log_duration: Tensor) -> None:
+        """Start the head at the data's mean log(1 + frames) (its bias; weights unchanged)."""
+        with torch.no_grad():
+            self.head.bias.fill_(float(log_duration))
+
+    def forward(self, text: Tensor, style: Tensor, mask: Tensor | None,
+                lookahead: int | None = None, chunk: int = 1) -> Tensor:
+        x = self.mamba(self.input(broadcast_style(text, style)), mask, style, lookahead, chunk)
+        log_dur = self.head(self.norm(x, style)).squeeze(-1)
+        return log_dur if mask is None else torch.where(mask, log_dur, 0.0)

@@ -1,0 +1,100 @@
+"""MVC as a registered system: two-stage training to one checkpoint, and test-set synthesis.
+
+Training writes into out_dir: `checkpoint.pt` (config sections + inference weights, no
+aligner), `losses.csv` (one row per optimizer step), `excluded.csv` (training utterances
+over training.max_frames frames) and `work/` (resumable states: rerunning after a kill
+continues from the newest one).
+"""
+
+from __future__ import annotations
+
+import csv
+import logging
+import time
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from mvc.atomic import atomic_path
+from mvc.config import build, section
+from mvc.data.manifest import read_manifest
+from mvc.features.mel import MelConfig
+from mvc.hashing import record_sha256
+from mvc.models.config import model_config
+from mvc.models.tts import TTSModel, build_model
+from mvc.models.vocoder import build_vocoder
+from mvc.synth.config import synthesis_config
+from mvc.synth.ground_truth import require_untrained_vocoder
+from mvc.synth.synthesize import synthesize_testset
+from mvc.train.checkpoint import load_checkpoint, save_checkpoint
+from mvc.train.config import training_config
+from mvc.train.dataset import DatasetFiles, Example, load_training_set
+from mvc.train.distributed import limit_threads, setup
+from mvc.train.loop import train_stages, write_loss_log
+
+log = logging.getLogger(__name__)
+
+TRAIN_SECTIONS = ("seed", "audio", "model", "training")
+
+
+def _write_excluded(excluded: Sequence[Example], max_frames: int | None, path: Path) -> None:
+    with atomic_path(path) as tmp, tmp.open("w", newline="", encoding="utf-8") as f:
+        writer = csv.writer(f, lineterminator="\n")
+        writer.writerow(("utt_id", "n_frames", "reason"))
+        writer.writerows((e.utt_id, e.n_frames, f"over training.max_frames ({max_frames})")
+                         for e in excluded)
+
+
+class MVCSystem:
+    """MambaVoiceCloning: the Mamba conditioning path on the shared StyleTTS2-style backbone."""
+
+    name = "mvc"
+
+    def train(self, config: Mapping[str, Any], datasets: Sequence[DatasetFiles],
+              feature_cache: Path, out_dir: Path) -> Path:
+        sections = {key: section(config, key) for key in TRAIN_SECTIONS}
+        model_cfg = model_config(sections["model"], sections["audio"])
+        train_cfg = training_config(sections["training"])
+        limit_threads(train_cfg.threads)
+        processes = setup(train_cfg.device)
+        data, excluded = load_training_set(datasets, feature_cache, model_cfg.n_symbols,
+                                           train_cfg.max_frames)
+        log.info("training on %d utterances (%d over max_frames left out)", len(data),
+                 len(excluded))
+        fingerprint = record_sha256({
+            "sections": sections,
+            "data": [[e.utt_id, e.feature_key, list(e.token_ids)] for e in data.examples]})
+        torch.manual_seed(int(sections["seed"]))
+        model = build_model(model_cfg).to(processes.device)
+        started = time.perf_counter()
+        rows = train_stages(model, data, train_cfg, int(sections["seed"]), out_dir / "work",
+                            fingerprint, processes)
+        checkpoint = out_dir / "checkpoint.pt"
+        if processes.is_main:
+            write_loss_log(rows, out_dir / "losses.csv")
+            _write_excluded(excluded, train_cfg.max_frames, out_dir / "excluded.csv")
+            save_checkpoint(checkpoint, self.name,
+                            {"seed": sections["seed"], "audio": sections["audio"],
+                             "model": sections["model"]},
+                            model.inference_state_dict(),
+                            {"steps": len(rows), "utterances": len(data),
+                             "excluded": len(excluded), "fingerprint": fingerprint,
+                             "seconds_this_run": time.perf_counter() - started})
+        return checkpoint
+
+    def synthesize(self, checkpoint: Path, manifest: Path, split: str | None,
+                   config: Mapping[str, Any], out_dir: Path) -> None:
+        rows = read_manifest(manifest)
+        targets = [r for r in rows if split in (None, r.split)]
+        saved = load_checkpoint(checkpoint, self.name)
+        model_cfg = model_config(saved["sections"]["model"], saved["sections"]["audio"])
+        mel_cfg = build(MelConfig, saved["sections"]["audio"], "audio")
+        synth_cfg = synthesis_config(section(config, "synthesis"))
+        limit_threads(synth_cfg.threads)
+        device = torch.device(synth_cfg.device)
+        model = TTSModel.from_inference_state(model_cfg, saved["state"]).to(device).eval()
+        vocoder = build_vocoder(require_untrained_vocoder(model_cfg.vocoder), mel_cfg)
+        synthesize_testset(self.name, model, vocoder, mel_cfg, rows, targets, synth_cfg,
+                           int(section(config, "seed")), manifest, out_dir, device)
