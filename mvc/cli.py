@@ -7,6 +7,7 @@ inline JSON object (what the rules pass, so a rule reruns exactly when its secti
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import sys
 from collections.abc import Callable, Sequence
@@ -185,9 +186,11 @@ def _report_tables(args: argparse.Namespace) -> None:
     plots_dir = Path(args.plots) if args.plots else None
     plots = (sorted(p.name for p in plots_dir.iterdir() if p.suffix in (".png", ".pdf"))
              if plots_dir and plots_dir.is_dir() else [])
+    params = {Path(p).parent.name: json.loads(Path(p).read_text(encoding="utf-8"))
+              for p in args.params}
     write_tables(result, listeners, settings, args.systems, [Path(m) for m in args.manifests],
                  [Path(s) for s in args.scores],
-                 {s: pd.concat(t, ignore_index=True) for s, t in timings.items()},
+                 {s: pd.concat(t, ignore_index=True) for s, t in timings.items()}, params,
                  _read_bench(args.bench), int(section(config, "report", "bench_length")),
                  args.embedded, plots, Path(args.out))
     print((Path(args.out) / "README.md").read_text(encoding="utf-8"))
@@ -400,6 +403,8 @@ def _parser() -> argparse.ArgumentParser:
             sub.add_argument("--manifests", nargs="+", required=True)
             sub.add_argument("--scores", nargs="*", default=[],
                              help="the score tables (for the scores summary)")
+            sub.add_argument("--params", nargs="*", default=[],
+                             help="results/train/{system}/params.json of the trained systems")
             sub.add_argument("--embedded", nargs="*", default=[],
                              help="test sets from the embedded corpus (adds the caveat banner)")
             sub.add_argument("--plots", help="the plots directory, listed in the README")

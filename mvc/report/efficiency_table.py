@@ -4,8 +4,10 @@ the conditioning-path kernels' time and memory from `mvc bench ssm`.
 Systems: from the synthesis timings (`mvc.eval.efficiency`'s CSV, one per system and test
 set). RTF = sum(total_s) / sum(audio_seconds) with a bootstrap interval over utterances (a
 ratio of sums, like corpus WER); throughput = 1 / RTF (seconds of audio per second); peak
-memory the largest `peak_mem_mb`. Parameters come from the system registry, which does not
-exist yet: the cell says so. Kernels: the rows of results/bench/ssm.csv at one length.
+memory the largest `peak_mem_mb`. Parameters: what training wrote beside the checkpoint
+(results/train/{system}/params.json: the inference model's total, without the training-only
+aligner and without the vocoder, and the conditioning path's). Kernels: the rows of
+results/bench/ssm.csv at one length.
 """
 
 from __future__ import annotations
@@ -27,15 +29,25 @@ SYSTEM_COLUMNS = ("system", "n", "parameters", "rtf", "rtf_low", "rtf_high", "th
 KERNEL_FIELDS = ("fwd_s", "fwd_bwd_s", "infer_peak_mb", "train_peak_mb", "fwd_growth_exponent")
 
 
-def system_efficiency(timings: Mapping[str, pd.DataFrame], systems: Sequence[str],
+def parameters_cell(counts: Mapping[str, int] | None) -> str:
+    """'3.27M (conditioning 1.75M)' from a system's parameter counts; NO_DATA without them."""
+    if not counts:
+        return NO_DATA
+    return (f"{counts['total'] / 1e6:.2f}M (conditioning {counts['conditioning'] / 1e6:.2f}M)")
+
+
+def system_efficiency(timings: Mapping[str, pd.DataFrame],
+                      params: Mapping[str, Mapping[str, int]], systems: Sequence[str],
                       settings: StatsSettings) -> pd.DataFrame:
     """One row per system; `timings` maps a system to its per-utterance timings (all test
-    sets concatenated). Systems without timings get a row that says so."""
+    sets concatenated), `params` to its parameter counts. Systems without timings get a
+    row that says so."""
     rows = []
     for system in systems:
         table = timings.get(system)
+        parameters = parameters_cell(params.get(system))
         if table is None or table.empty:
-            rows.append({"system": system, "n": 0, "parameters": NO_DATA,
+            rows.append({"system": system, "n": 0, "parameters": parameters,
                          "note": "no timings CSV yet (results/synth/{system}/{testset}/"
                                  "timings.csv, docs/statistics.md)"})
             continue
@@ -46,12 +58,12 @@ def system_efficiency(timings: Mapping[str, pd.DataFrame], systems: Sequence[str
         rtf, low, high = (float(result.estimate[0]), float(result.low[0]),
                           float(result.high[0]))
         summary = summarize(per_utterance(table.assign(system=system))).iloc[0]
-        rows.append({"system": system, "n": len(table), "parameters": NO_DATA, "rtf": rtf,
+        rows.append({"system": system, "n": len(table), "parameters": parameters, "rtf": rtf,
                      "rtf_low": low, "rtf_high": high, "throughput": 1.0 / rtf,
                      "throughput_low": 1.0 / high, "throughput_high": 1.0 / low,
                      "peak_mem_mb": summary.get("peak_mem_mb", math.nan),
                      "device": summary.get("device", ""),
-                     "note": "parameters: the system registry does not report them yet"})
+                     "note": "" if params.get(system) else "parameters: no params.json"})
     return pd.DataFrame(rows, columns=SYSTEM_COLUMNS)
 
 
@@ -60,7 +72,7 @@ def system_table(frame: pd.DataFrame, settings: StatsSettings) -> Table:
     rows = []
     for _, r in frame.iterrows():
         if r["n"] == 0:
-            rows.append([r["system"], "0", NO_DATA, NO_DATA, NO_DATA, NO_DATA])
+            rows.append([r["system"], "0", str(r["parameters"]), NO_DATA, NO_DATA, NO_DATA])
             continue
         memory = f"{r['peak_mem_mb']:.0f}" if math.isfinite(r["peak_mem_mb"]) else NO_DATA
         rows.append([r["system"], str(r["n"]), str(r["parameters"]),
@@ -69,15 +81,16 @@ def system_table(frame: pd.DataFrame, settings: StatsSettings) -> Table:
                      memory])
     notes = [f"RTF = sum(synthesis time) / sum(audio duration) over the utterances (n), "
              f"{settings.confidence:.0%} bootstrap CI; throughput = 1 / RTF (audio seconds "
-             "per second); memory: peak MiB while synthesizing."]
+             "per second); memory: peak MiB while synthesizing. Parameters: the inference "
+             "model (without the training-only aligner and the vocoder); conditioning: text "
+             "encoder + duration + prosody predictors."]
     if frame.empty:
         notes.append("No TTS system is configured (evaluation.systems lists only systems that "
                      "are not synthesized): nothing to time yet.")
     missing = frame.loc[frame["n"] == 0, "system"].tolist()
     if missing:
         notes.append(f"No synthesis timings yet for {', '.join(missing)}: the synthesis "
-                     "stage (issues 4/7) has to write them. Parameters: no data for any "
-                     "system until the system registry reports them.")
+                     "stage has to write them.")
     return Table("Efficiency: systems", ["System", "n", "Parameters", "RTF ↓",
                                          "Throughput ↑", "Peak memory (MiB) ↓"],
                  rows, notes=notes)

@@ -38,7 +38,8 @@ def _listener_table(listeners: pd.DataFrame, settings: StatsSettings) -> Table:
 
 def write_tables(result: StatsResult, listeners: pd.DataFrame | None, settings: StatsSettings,
                  systems: Sequence[str], manifests: Sequence[Path], scores: Sequence[Path],
-                 timings: Mapping[str, pd.DataFrame], bench: pd.DataFrame | None,
+                 timings: Mapping[str, pd.DataFrame], params: Mapping[str, Mapping[str, int]],
+                 bench: pd.DataFrame | None,
                  bench_length: int, embedded: Sequence[str], plots: Sequence[str],
                  out_dir: Path) -> None:
     """Write every table and the README into `out_dir`, replacing it whole."""
@@ -49,7 +50,7 @@ def write_tables(result: StatsResult, listeners: pd.DataFrame | None, settings: 
                                        result.notes, result.comparisons)
             written += _write(tmp, spec.name, table, frame)
         synthesized = [s for s in systems if s not in settings.not_compared]
-        efficiency = system_efficiency(timings, synthesized, settings)
+        efficiency = system_efficiency(timings, params, synthesized, settings)
         written += _write(tmp, "efficiency_systems", system_table(efficiency, settings),
                           efficiency)
         kernels, kernel_rows = kernel_table(bench, bench_length)

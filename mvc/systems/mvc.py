@@ -2,13 +2,15 @@
 
 Training writes into out_dir: `checkpoint.pt` (config sections + inference weights, no
 aligner), `losses.csv` (one row per optimizer step), `excluded.csv` (training utterances
-over training.max_frames frames) and `work/` (resumable states: rerunning after a kill
-continues from the newest one).
+over training.max_frames frames), `params.json` (`TTSModel.parameter_counts()`: total,
+conditioning path, text encoder, aligner; the efficiency table's parameters) and `work/`
+(resumable states: rerunning after a kill continues from the newest one).
 """
 
 from __future__ import annotations
 
 import csv
+import json
 import logging
 import time
 from collections.abc import Mapping, Sequence
@@ -17,7 +19,7 @@ from typing import Any
 
 import torch
 
-from mvc.atomic import atomic_path
+from mvc.atomic import atomic_path, write_text_atomic
 from mvc.config import build, section
 from mvc.data.manifest import read_manifest
 from mvc.features.mel import MelConfig
@@ -37,6 +39,7 @@ from mvc.train.loop import train_stages, write_loss_log
 log = logging.getLogger(__name__)
 
 TRAIN_SECTIONS = ("seed", "audio", "model", "training")
+PARAMS = "params.json"
 
 
 def _write_excluded(excluded: Sequence[Example], max_frames: int | None, path: Path) -> None:
@@ -75,6 +78,8 @@ class MVCSystem:
         if processes.is_main:
             write_loss_log(rows, out_dir / "losses.csv")
             _write_excluded(excluded, train_cfg.max_frames, out_dir / "excluded.csv")
+            write_text_atomic(out_dir / PARAMS,
+                              json.dumps(model.parameter_counts(), indent=2) + "\n")
             save_checkpoint(checkpoint, self.name,
                             {"seed": sections["seed"], "audio": sections["audio"],
                              "model": sections["model"]},

@@ -19,7 +19,10 @@ def test_rtf_throughput_memory_and_a_system_without_timings():
     timings = {"mvc": pd.DataFrame({"utt_id": ["u1", "u2", "u3"], "system": "mvc",
                                     "audio_seconds": [2.0, 4.0, 3.0], "total_s": [1.0, 1.0, 1.0],
                                     "peak_mem_mb": [500.0, 640.0, 600.0]})}
-    frame = system_efficiency(timings, ["mvc", "styletts2"], SETTINGS).set_index("system")
+    params = {"mvc": {"total": 3_272_915, "conditioning": 1_751_171, "text_encoder": 708_352,
+                      "aligner": 0}}
+    frame = system_efficiency(timings, params, ["mvc", "styletts2"],
+                              SETTINGS).set_index("system")
     assert frame.loc["mvc", "rtf"] == pytest.approx(3.0 / 9.0)
     assert frame.loc["mvc", "throughput"] == pytest.approx(3.0)
     assert frame.loc["mvc", "rtf_low"] <= 1 / 3 <= frame.loc["mvc", "rtf_high"]
@@ -27,6 +30,7 @@ def test_rtf_throughput_memory_and_a_system_without_timings():
     assert frame.loc["styletts2", "n"] == 0
     text = to_markdown(system_table(frame.reset_index(), SETTINGS))
     assert "| styletts2 | 0 | no data |" in text
+    assert "| mvc | 3 | 3.27M (conditioning 1.75M) |" in text
     assert "No synthesis timings yet for styletts2" in text
 
 

@@ -74,6 +74,10 @@ def test_training_writes_the_checkpoint_without_the_aligner_and_the_loss_log(tra
     saved = load_checkpoint(trained / "checkpoint.pt", "mvc")
     assert saved["state"] and not any(k.startswith("aligner.") for k in saved["state"])
     assert set(saved["sections"]) == {"seed", "audio", "model"}
+    counts = json.loads((trained / "params.json").read_text())
+    inference = sum(v.numel() for v in saved["state"].values() if v.is_floating_point())
+    assert counts["aligner"] > 0 and 0 < counts["conditioning"] < counts["total"]
+    assert counts["total"] <= inference  # float buffers are in the state, not parameters
     rows = read_csv(trained / "losses.csv")
     assert [(r["stage"], r["stage_step"]) for r in rows] == [
         ("1", "1"), ("1", "2"), ("1", "3"), ("1", "4"), ("2", "1")]

@@ -118,6 +118,13 @@ def score_targets():
     return targets
 
 
+def trained_params():
+    """The parameter counts each trained system in evaluation.systems wrote beside its
+    checkpoint (the efficiency table's parameters)."""
+    return [f"results/train/{system}/params.json" for system in config["evaluation"]["systems"]
+            if system not in GROUND_TRUTH_SYSTEMS]
+
+
 def synth_dirs():
     """Every (system, test set) output directory with audio: the plots' F0 contours and,
     where the synthesis wrote one, its timings.csv for the efficiency table."""

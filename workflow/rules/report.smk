@@ -35,6 +35,7 @@ rule report:
         data=data_stage_outputs(),
         scores=score_targets(),
         synth=synth_dirs(),
+        params=trained_params(),
         bench=ssm_bench(),
     output:
         report(
@@ -56,5 +57,6 @@ rule report:
     shell:
         "mvc report tables --stats {input.stats} --plots {input.plots}"
         " --manifests {input.manifests} --scores {input.scores} --synth {input.synth}"
+        " --params {input.params}"
         " --systems {params.systems} --embedded {params.embedded} {params.bench}"
         " --config {params.config:q} --out {output} > {log} 2>&1 && cat {output}/README.md"

@@ -12,6 +12,7 @@ rule train:
         checkpoint="results/train/{system}/checkpoint.pt",
         losses="results/train/{system}/losses.csv",
         excluded="results/train/{system}/excluded.csv",
+        params="results/train/{system}/params.json",
     wildcard_constraints:
         system=TRAINED_SYSTEM,
     params:
