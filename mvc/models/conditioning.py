@@ -10,6 +10,8 @@ from torch import Tensor, nn
 
 from mvc.models.config import ModelConfig
 from mvc.models.expressive import ExpressiveMamba
+from mvc.models.hybrid import AttentionDuration, AttentionProsody
+from mvc.models.styletts2 import LSTMDuration, LSTMProsody, LSTMTextEncoder
 from mvc.models.temporal import TemporalBiMamba
 from mvc.models.text_encoder import GatedBiMambaTextEncoder
 
@@ -62,4 +64,40 @@ class MVCConditioning(ConditioningPath):
                                        config.mamba, config.dropout)
 
 
-CONDITIONING_PATHS: dict[str, type[ConditioningPath]] = {"mvc": MVCConditioning}
+class StyleTTS2Conditioning(ConditioningPath):
+    """StyleTTS2: CNN + BiLSTM text encoder, BiLSTM duration encoder with AdaLN and the
+    duration LSTM, shared BiLSTM into AdaIN F0/energy blocks (mvc.models.styletts2)."""
+
+    def __init__(self, config: ModelConfig) -> None:
+        super().__init__()
+        baseline = config.styletts2
+        if baseline is None:
+            raise ValueError("conditioning styletts2 needs model.styletts2")
+        self.text_encoder = LSTMTextEncoder(config.n_symbols, config.hidden,
+                                            config.text_encoder, baseline, config.dropout)
+        self.duration = LSTMDuration(config.hidden, config.style_dim, baseline, config.dropout)
+        self.prosody = LSTMProsody(config.hidden, config.style_dim, config.expressive,
+                                   config.dropout)
+
+
+class HybridConditioning(ConditioningPath):
+    """The Mamba-attention hybrid: MVC's text encoder; attention blocks with AdaLN in place
+    of the temporal and expressive Bi-Mamba layers (mvc.models.hybrid)."""
+
+    def __init__(self, config: ModelConfig) -> None:
+        super().__init__()
+        baseline = config.hybrid
+        if baseline is None:
+            raise ValueError("conditioning hybrid needs model.hybrid")
+        self.text_encoder = GatedBiMambaTextEncoder(config.n_symbols, config.hidden,
+                                                    config.text_encoder, config.mamba,
+                                                    config.dropout)
+        self.duration = AttentionDuration(config.hidden, config.style_dim,
+                                          config.temporal.mamba_layers, baseline,
+                                          config.dropout)
+        self.prosody = AttentionProsody(config.hidden, config.style_dim, config.expressive,
+                                        baseline, config.dropout)
+
+
+CONDITIONING_PATHS: dict[str, type[ConditioningPath]] = {
+    "mvc": MVCConditioning, "styletts2": StyleTTS2Conditioning, "hybrid": HybridConditioning}

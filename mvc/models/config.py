@@ -17,7 +17,7 @@ from mvc.config import build
 from mvc.errors import InputError
 from mvc.text.symbols import SymbolTable
 
-CONDITIONINGS = ("mvc",)
+CONDITIONINGS = ("mvc", "styletts2", "hybrid")
 VOCODERS = ("griffin_lim", "hifigan")
 DERIVED_KEYS = ("n_symbols", "n_mels")
 
@@ -55,6 +55,31 @@ class ExpressiveConfig:
     mamba_layers: int
     adain_blocks: int
     kernel_size: int
+
+
+@dataclass(frozen=True)
+class StyleTTS2Config:
+    """The StyleTTS2 baseline's conditioning path (docs/models.md, Baselines).
+
+    text_lstm_layers: BiLSTM layers after the text encoder's CNN (StyleTTS2: 1).
+    duration_layers: [BiLSTM, AdaLN] pairs of the duration encoder (StyleTTS2: n_layer 3).
+    """
+
+    text_lstm_layers: int
+    duration_layers: int
+
+
+@dataclass(frozen=True)
+class HybridConfig:
+    """The Mamba-attention hybrid: MVC's text encoder; each Bi-Mamba layer of the duration
+    and prosody modules replaced by a self-attention block with AdaLN (docs/models.md).
+
+    heads: attention heads (hidden must be a multiple); ffn_expand: the blocks' feed-forward
+    width as a multiple of hidden.
+    """
+
+    heads: int
+    ffn_expand: int
 
 
 @dataclass(frozen=True)
@@ -195,6 +220,8 @@ class ModelConfig:
     inference: InferenceConfig
     losses: LossWeights
     vocoder: VocoderConfig
+    styletts2: StyleTTS2Config | None = None  # required when conditioning is styletts2
+    hybrid: HybridConfig | None = None  # required when conditioning is hybrid
 
 
 def model_config(model: Mapping[str, Any], audio: Mapping[str, Any],
@@ -225,10 +252,18 @@ def build_nested(cls: type, mapping: Mapping[str, Any], where: str) -> Any:
     hints = typing.get_type_hints(cls)
     built = dict(mapping)
     for field in dataclasses.fields(cls):
-        hint = hints[field.name]
-        if dataclasses.is_dataclass(hint) and field.name in built:
+        hint = _dataclass_of(hints[field.name])
+        if hint is not None and built.get(field.name) is not None:
             built[field.name] = build_nested(hint, built[field.name], f"{where}.{field.name}")
     return build(cls, built, where)
+
+
+def _dataclass_of(hint: Any) -> type | None:
+    """The dataclass of a field typed `D` or `D | None`, else None."""
+    if dataclasses.is_dataclass(hint):
+        return hint
+    classes = [a for a in typing.get_args(hint) if dataclasses.is_dataclass(a)]
+    return classes[0] if len(classes) == 1 else None
 
 
 def check(config: ModelConfig, where: str) -> None:
@@ -236,6 +271,20 @@ def check(config: ModelConfig, where: str) -> None:
     if config.conditioning not in CONDITIONINGS:
         raise InputError(f"{where}.conditioning", f"unknown conditioning {config.conditioning!r}",
                          f"use one of {', '.join(CONDITIONINGS)}")
+    if config.conditioning == "styletts2" and config.styletts2 is None:
+        raise InputError(f"{where}.styletts2", "missing: conditioning styletts2 needs it",
+                         "add model.styletts2 {text_lstm_layers, duration_layers} (or use "
+                         "the systems: entry of configs/default.yaml)")
+    if config.conditioning == "styletts2" and config.hidden % 2:
+        raise InputError(f"{where}.hidden", f"{config.hidden} is odd; the BiLSTMs give "
+                         "hidden / 2 per direction", "use an even hidden")
+    if config.conditioning == "hybrid" and config.hybrid is None:
+        raise InputError(f"{where}.hybrid", "missing: conditioning hybrid needs it",
+                         "add model.hybrid {heads, ffn_expand} (or use the systems: entry of "
+                         "configs/default.yaml)")
+    if config.conditioning == "hybrid" and config.hidden % config.hybrid.heads:
+        raise InputError(f"{where}.hybrid.heads", f"hidden {config.hidden} is not a multiple "
+                         f"of {config.hybrid.heads} heads", "pick heads dividing hidden")
     if config.vocoder.kind not in VOCODERS:
         raise InputError(f"{where}.vocoder.kind", f"unknown vocoder {config.vocoder.kind!r}",
                          f"use one of {', '.join(VOCODERS)}")

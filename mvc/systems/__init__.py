@@ -3,7 +3,8 @@
 A system trains from the data stage's outputs to one checkpoint file and synthesizes a test
 manifest from that checkpoint into `{utt_id}.wav` files plus `timings.csv`
 (mvc.eval.efficiency). Entries are imported lazily, so listing names imports no model code;
-baselines add theirs to `REGISTRY` ("module:attribute" of a class built without arguments).
+each entry is "module:attribute" of a class built with the system's name (the systems on the
+shared backbone are one class; their models differ by the config's `systems:` overrides).
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ from mvc.train.dataset import DatasetFiles
 
 REGISTRY: dict[str, str] = {
     "mvc": "mvc.systems.mvc:MVCSystem",
+    "styletts2": "mvc.systems.mvc:MVCSystem",
+    "hybrid": "mvc.systems.mvc:MVCSystem",
 }
 
 
@@ -49,4 +52,4 @@ def get_system(name: str) -> System:
         raise InputError(f"system {name!r}", "not registered",
                          f"use one of {', '.join(system_names())} (mvc/systems/__init__.py)")
     module, attribute = REGISTRY[name].split(":")
-    return getattr(importlib.import_module(module), attribute)()
+    return getattr(importlib.import_module(module), attribute)(name)

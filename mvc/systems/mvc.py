@@ -1,4 +1,7 @@
-"""MVC as a registered system: two-stage training to one checkpoint, and test-set synthesis.
+"""The systems on the shared backbone (MVC and the styletts2 and hybrid baselines): two-stage
+training to one checkpoint, and test-set synthesis. One class, parametrized by the system
+name; a system's model is the `model:` section with its `systems:` overrides merged in
+(mvc.systems.overrides), which is what the checkpoint records.
 
 Training writes into out_dir: `checkpoint.pt` (config sections + inference weights, no
 aligner), `losses.csv` (one row per optimizer step), `excluded.csv` (training utterances
@@ -30,6 +33,7 @@ from mvc.models.vocoder import build_vocoder
 from mvc.synth.config import synthesis_config
 from mvc.synth.ground_truth import require_untrained_vocoder
 from mvc.synth.synthesize import synthesize_testset
+from mvc.systems.overrides import system_model_section
 from mvc.train.checkpoint import load_checkpoint, save_checkpoint
 from mvc.train.config import training_config
 from mvc.train.dataset import DatasetFiles, Example, load_training_set
@@ -38,7 +42,7 @@ from mvc.train.loop import train_stages, write_loss_log
 
 log = logging.getLogger(__name__)
 
-TRAIN_SECTIONS = ("seed", "audio", "model", "training")
+TRAIN_SECTIONS = ("seed", "audio", "training")
 PARAMS = "params.json"
 
 
@@ -51,13 +55,16 @@ def _write_excluded(excluded: Sequence[Example], max_frames: int | None, path: P
 
 
 class MVCSystem:
-    """MambaVoiceCloning: the Mamba conditioning path on the shared StyleTTS2-style backbone."""
+    """A conditioning path on the shared StyleTTS2-style backbone: MambaVoiceCloning under
+    `mvc`, the baselines under their names (the registry passes the name)."""
 
-    name = "mvc"
+    def __init__(self, name: str = "mvc") -> None:
+        self.name = name
 
     def train(self, config: Mapping[str, Any], datasets: Sequence[DatasetFiles],
               feature_cache: Path, out_dir: Path) -> Path:
         sections = {key: section(config, key) for key in TRAIN_SECTIONS}
+        sections["model"] = system_model_section(config, self.name)
         model_cfg = model_config(sections["model"], sections["audio"])
         train_cfg = training_config(sections["training"])
         limit_threads(train_cfg.threads)

@@ -57,6 +57,13 @@ MODEL: dict[str, Any] = {
                             "istft_hop": 8}},
 }
 
+SYSTEMS: dict[str, Any] = {
+    "mvc": {},
+    "styletts2": {"conditioning": "styletts2",
+                  "styletts2": {"text_lstm_layers": 1, "duration_layers": 1}},
+    "hybrid": {"conditioning": "hybrid", "hybrid": {"heads": 2, "ffn_expand": 2}},
+}
+
 
 def tone(f0_hz: float, seconds: float) -> np.ndarray:
     """Harmonics 1..5 of f0 (a voiced-speech-like signal) between 50 ms of silence."""
@@ -77,7 +84,8 @@ def training_section(**overrides: Any) -> dict[str, Any]:
 
 def config(**training: Any) -> dict[str, Any]:
     """The sections `mvc train` receives."""
-    return {"seed": 7, "audio": AUDIO, "model": MODEL, "training": training_section(**training)}
+    return {"seed": 7, "audio": AUDIO, "model": MODEL, "training": training_section(**training),
+            "systems": SYSTEMS}
 
 
 def write_dataset(root: Path, n: int = len(TEXTS), split: str = "train") -> DatasetFiles:

@@ -11,6 +11,12 @@ TRAINED_SYSTEM = "(?!ground_truth)[A-Za-z0-9_-]+"
 TRAIN_SECTIONS = ("seed", "audio", "model", "training")
 
 
+def system_entry(system):
+    """`systems:` narrowed to one system's model overrides (none if it has no entry; `mvc
+    train` then says what to add), so editing one system's entry reruns only that one."""
+    return {name: entry for name, entry in config.get("systems", {}).items() if name == system}
+
+
 wildcard_constraints:
     corpus="[A-Za-z0-9_-]+",
     dataset="[A-Za-z0-9_-]+",

@@ -16,7 +16,8 @@ rule train:
     wildcard_constraints:
         system=TRAINED_SYSTEM,
     params:
-        config=lambda w: inline({key: config[key] for key in TRAIN_SECTIONS}),
+        config=lambda w: inline({**{key: config[key] for key in TRAIN_SECTIONS},
+                                 "systems": system_entry(w.system)}),
         cache="results/cache/features",
         out="results/train/{system}",
     log:
