@@ -29,7 +29,25 @@ class ContourHead(nn.Module):
         return y if mask is None else torch.where(mask, y, 0.0)
 
 
-class ExpressiveMamba(nn.Module):
+class ContourPredictor(nn.Module):
+    """What every prosody predictor ends with: the F0 and energy ContourHeads (set by the
+    subclass as `self.f0`, `self.energy`, after its own layers), their data-dependent start,
+    and their application to the predictor's (B, F, hidden) features."""
+
+    f0: ContourHead
+    energy: ContourHead
+
+    def initialize_output(self, f0: Tensor, energy: Tensor) -> None:
+        """Start the heads at the data's mean F0 / f0_scale and mean energy (biases only)."""
+        with torch.no_grad():
+            self.f0.out.bias.fill_(float(f0))
+            self.energy.out.bias.fill_(float(energy))
+
+    def contours(self, x: Tensor, style: Tensor, mask: Tensor | None) -> tuple[Tensor, Tensor]:
+        return self.f0(x, style, mask), self.energy(x, style, mask)
+
+
+class ExpressiveMamba(ContourPredictor):
     """(B, F, hidden) aligned encoding + (B, style_dim) style -> F0 (in units of f0_scale)
     and energy, each (B, F)."""
 
@@ -43,15 +61,8 @@ class ExpressiveMamba(nn.Module):
         self.f0 = ContourHead(hidden, style_dim, config, dropout)
         self.energy = ContourHead(hidden, style_dim, config, dropout)
 
-    def initialize_output(self, f0: Tensor, energy: Tensor) -> None:
-        """Start the heads at the data's mean F0 / f0_scale and mean energy (biases only)."""
-        with torch.no_grad():
-            self.f0.out.bias.fill_(float(f0))
-            self.energy.out.bias.fill_(float(energy))
-
     def forward(self, aligned: Tensor, style: Tensor, mask: Tensor | None,
                 lookahead: int | None = None, chunk: int = 1) -> tuple[Tensor, Tensor]:
         x = self.mamba(self.input(broadcast_style(aligned, style)), mask, style, lookahead,
                        chunk)
-        x = self.norm(x, style)
-        return self.f0(x, style, mask), self.energy(x, style, mask)
+        return self.contours(self.norm(x, style), style, mask)

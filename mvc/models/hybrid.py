@@ -12,10 +12,11 @@ import torch
 from torch import Tensor, nn
 
 from mvc.models.config import ExpressiveConfig, HybridConfig
-from mvc.models.expressive import ContourHead
+from mvc.models.expressive import ContourHead, ContourPredictor
 from mvc.models.layers import AdaLN, masked_fill_zero
 from mvc.models.ssm_layers import broadcast_style
 from mvc.models.styletts2 import no_streaming
+from mvc.models.temporal import DurationPredictor
 
 
 def sinusoidal_positions(length: int, channels: int, device: torch.device) -> Tensor:
@@ -73,7 +74,7 @@ class AttentionStack(nn.Module):
         return masked_fill_zero(self.norm(x, style), mask)
 
 
-class AttentionDuration(nn.Module):
+class AttentionDuration(DurationPredictor):
     """(B, T, hidden) text encoding + style -> (B, T) log(1 + frames)."""
 
     def __init__(self, hidden: int, style_dim: int, layers: int, config: HybridConfig,
@@ -82,19 +83,13 @@ class AttentionDuration(nn.Module):
         self.stack = AttentionStack(hidden, style_dim, layers, config, dropout)
         self.head = nn.Linear(hidden, 1)
 
-    def initialize_output(self, log_duration: Tensor) -> None:
-        """Start the head at the data's mean log(1 + frames) (its bias)."""
-        with torch.no_grad():
-            self.head.bias.fill_(float(log_duration))
-
     def forward(self, text: Tensor, style: Tensor, mask: Tensor | None,
                 lookahead: int | None = None, chunk: int = 1) -> Tensor:
         no_streaming(lookahead)
-        log_dur = self.head(self.stack(text, style, mask)).squeeze(-1)
-        return log_dur if mask is None else torch.where(mask, log_dur, 0.0)
+        return self.log_durations(self.stack(text, style, mask), mask)
 
 
-class AttentionProsody(nn.Module):
+class AttentionProsody(ContourPredictor):
     """(B, F, hidden) aligned encoding + style -> F0 / f0_scale and energy: attention
     blocks, then MVC's per-contour AdaIN heads."""
 
@@ -105,14 +100,8 @@ class AttentionProsody(nn.Module):
         self.f0 = ContourHead(hidden, style_dim, config, dropout)
         self.energy = ContourHead(hidden, style_dim, config, dropout)
 
-    def initialize_output(self, f0: Tensor, energy: Tensor) -> None:
-        """Start the heads at the data's mean F0 / f0_scale and mean energy (biases)."""
-        with torch.no_grad():
-            self.f0.out.bias.fill_(float(f0))
-            self.energy.out.bias.fill_(float(energy))
-
     def forward(self, aligned: Tensor, style: Tensor, mask: Tensor | None,
                 lookahead: int | None = None, chunk: int = 1) -> tuple[Tensor, Tensor]:
         no_streaming(lookahead)
         x = self.stack(aligned, style, mask)
-        return self.f0(x, style, mask), self.energy(x, style, mask)
+        return self.contours(x, style, mask)

@@ -8,14 +8,14 @@ and the prosody BiLSTM reads the aligned text encoding the backbone hands every 
 
 from __future__ import annotations
 
-import torch
 from torch import Tensor, nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
 from mvc.models.config import ExpressiveConfig, StyleTTS2Config, TextEncoderConfig
-from mvc.models.expressive import ContourHead
+from mvc.models.expressive import ContourHead, ContourPredictor
 from mvc.models.layers import AdaLN, ConvStack, masked_fill_zero
 from mvc.models.ssm_layers import broadcast_style
+from mvc.models.temporal import DurationPredictor
 
 
 def no_streaming(lookahead: int | None) -> None:
@@ -63,7 +63,7 @@ class LSTMTextEncoder(nn.Module):
         return self.lstm(self.front_end(self.embedding(phonemes), mask), mask)
 
 
-class LSTMDuration(nn.Module):
+class LSTMDuration(DurationPredictor):
     """(B, T, hidden) + style -> (B, T) log(1 + frames): StyleTTS2's DurationEncoder
     (per layer: BiLSTM over [x; style], dropout, AdaLN on the style), then the duration
     BiLSTM over [x; style] and a linear head."""
@@ -79,11 +79,6 @@ class LSTMDuration(nn.Module):
         self.lstm = MaskedBiLSTM(hidden + style_dim, hidden // 2)
         self.head = nn.Linear(hidden, 1)
 
-    def initialize_output(self, log_duration: Tensor) -> None:
-        """Start the head at the data's mean log(1 + frames) (its bias)."""
-        with torch.no_grad():
-            self.head.bias.fill_(float(log_duration))
-
     def forward(self, text: Tensor, style: Tensor, mask: Tensor | None,
                 lookahead: int | None = None, chunk: int = 1) -> Tensor:
         no_streaming(lookahead)
@@ -91,11 +86,10 @@ class LSTMDuration(nn.Module):
         for lstm, norm in zip(self.lstms, self.norms, strict=True):
             x = norm(self.dropout(lstm(broadcast_style(x, style), mask)), style)
         x = self.lstm(broadcast_style(masked_fill_zero(x, mask), style), mask)
-        log_dur = self.head(x).squeeze(-1)
-        return log_dur if mask is None else torch.where(mask, log_dur, 0.0)
+        return self.log_durations(x, mask)
 
 
-class LSTMProsody(nn.Module):
+class LSTMProsody(ContourPredictor):
     """(B, F, hidden) aligned encoding + style -> F0 / f0_scale and energy: StyleTTS2's
     shared BiLSTM over [x; style], then per contour AdaIN residual blocks and a linear head
     (the same ContourHead as MVC's Expressive Mamba)."""
@@ -107,14 +101,8 @@ class LSTMProsody(nn.Module):
         self.f0 = ContourHead(hidden, style_dim, config, dropout)
         self.energy = ContourHead(hidden, style_dim, config, dropout)
 
-    def initialize_output(self, f0: Tensor, energy: Tensor) -> None:
-        """Start the heads at the data's mean F0 / f0_scale and mean energy (biases)."""
-        with torch.no_grad():
-            self.f0.out.bias.fill_(float(f0))
-            self.energy.out.bias.fill_(float(energy))
-
     def forward(self, aligned: Tensor, style: Tensor, mask: Tensor | None,
                 lookahead: int | None = None, chunk: int = 1) -> tuple[Tensor, Tensor]:
         no_streaming(lookahead)
         x = self.shared(broadcast_style(aligned, style), mask)
-        return self.f0(x, style, mask), self.energy(x, style, mask)
+        return self.contours(x, style, mask)

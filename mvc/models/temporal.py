@@ -12,7 +12,25 @@ from mvc.models.layers import AdaLN
 from mvc.models.ssm_layers import ResidualBiMambaStack, broadcast_style
 
 
-class TemporalBiMamba(nn.Module):
+class DurationPredictor(nn.Module):
+    """What every duration predictor ends with: a linear head `self.head` (set by the
+    subclass after its own layers) to log(1 + frames), its data-dependent start, and the
+    zeroing of padded phonemes."""
+
+    head: nn.Linear
+
+    def initialize_output(self, log_duration: Tensor) -> None:
+        """Start the head at the data's mean log(1 + frames) (its bias; weights unchanged)."""
+        with torch.no_grad():
+            self.head.bias.fill_(float(log_duration))
+
+    def log_durations(self, x: Tensor, mask: Tensor | None) -> Tensor:
+        """(B, T, hidden) features -> (B, T) log(1 + frames), 0 at padded phonemes."""
+        log_dur = self.head(x).squeeze(-1)
+        return log_dur if mask is None else torch.where(mask, log_dur, 0.0)
+
+
+class TemporalBiMamba(DurationPredictor):
     """(B, T, hidden) text encoding + (B, style_dim) style -> (B, T) log(1 + duration)."""
 
     def __init__(self, hidden: int, style_dim: int, config: TemporalConfig,
@@ -24,13 +42,7 @@ class TemporalBiMamba(nn.Module):
         self.norm = AdaLN(hidden, style_dim)
         self.head = nn.Linear(hidden, 1)
 
-    def initialize_output(self, log_duration: Tensor) -> None:
-        """Start the head at the data's mean log(1 + frames) (its bias; weights unchanged)."""
-        with torch.no_grad():
-            self.head.bias.fill_(float(log_duration))
-
     def forward(self, text: Tensor, style: Tensor, mask: Tensor | None,
                 lookahead: int | None = None, chunk: int = 1) -> Tensor:
         x = self.mamba(self.input(broadcast_style(text, style)), mask, style, lookahead, chunk)
-        log_dur = self.head(self.norm(x, style)).squeeze(-1)
-        return log_dur if mask is None else torch.where(mask, log_dur, 0.0)
+        return self.log_durations(self.norm(x, style), mask)
