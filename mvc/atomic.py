@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import csv
 import os
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 
 @contextmanager
@@ -35,6 +37,16 @@ def write_text_atomic(target: str | Path, text: str) -> None:
     """Write a UTF-8 text file atomically."""
     with atomic_path(target) as tmp:
         tmp.write_text(text, encoding="utf-8")
+
+
+def write_csv_atomic(target: str | Path, columns: Sequence[str],
+                     rows: Iterable[Mapping[str, Any]]) -> None:
+    """Write dict rows as a CSV with the given header, atomically (a row with a key not in
+    `columns` is an error, a missing key an empty cell)."""
+    with atomic_path(target) as tmp, tmp.open("w", newline="", encoding="utf-8") as f:
+        writer = csv.DictWriter(f, fieldnames=list(columns), lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
 
 
 @contextmanager

@@ -2,7 +2,7 @@
 
 import pytest
 
-from mvc.atomic import atomic_dir, atomic_path, write_text_atomic
+from mvc.atomic import atomic_dir, atomic_path, write_csv_atomic, write_text_atomic
 
 
 def test_atomic_path_replaces_on_success(tmp_path):
@@ -34,3 +34,19 @@ def test_atomic_dir_is_all_or_nothing(tmp_path):
         raise RuntimeError("crash")
     assert sorted(p.name for p in target.iterdir()) == ["a.txt"]
     assert [p.name for p in tmp_path.iterdir()] == ["corpus"]
+
+
+def test_csv_rows_round_trip_with_the_header_and_no_temporary(tmp_path):
+    out = tmp_path / "rows.csv"
+    write_csv_atomic(out, ["a", "b"], [{"a": 1, "b": "x,y"}, {"a": 2}])
+    assert out.read_text(encoding="utf-8") == 'a,b\n1,"x,y"\n2,\n'
+    assert [p.name for p in tmp_path.iterdir()] == ["rows.csv"]
+
+
+def test_a_csv_row_with_an_unknown_key_fails_and_leaves_the_old_file(tmp_path):
+    out = tmp_path / "rows.csv"
+    out.write_text("old\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="c"):
+        write_csv_atomic(out, ["a"], [{"a": 1, "c": 2}])
+    assert out.read_text(encoding="utf-8") == "old\n"
+    assert [p.name for p in tmp_path.iterdir()] == ["rows.csv"]

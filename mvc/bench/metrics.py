@@ -8,13 +8,12 @@ they do on real test sets. Model loading is timed apart from scoring.
 
 from __future__ import annotations
 
-import csv
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from mvc.atomic import atomic_path
+from mvc.atomic import write_csv_atomic
 from mvc.audio import save
 from mvc.data.espeak import Voice, synthesize
 from mvc.eval.base import ScoreItem
@@ -82,9 +81,6 @@ def run_metrics_bench(bench: MetricsBench, work_dir: Path) -> list[dict[str, Any
 
 def write_metrics_bench(rows: list[dict[str, Any]], out: Path) -> str:
     """Write the rows as CSV (atomically) and return them as a Markdown table."""
-    with atomic_path(out) as tmp, tmp.open("w", newline="", encoding="utf-8") as f:
-        writer = csv.DictWriter(f, fieldnames=COLUMNS, lineterminator="\n")
-        writer.writeheader()
-        writer.writerows(rows)
+    write_csv_atomic(out, COLUMNS, rows)
     header = "| " + " | ".join(COLUMNS) + " |\n|" + "---|" * len(COLUMNS) + "\n"
     return header + "".join("| " + " | ".join(str(r[c]) for c in COLUMNS) + " |\n" for r in rows)

@@ -8,12 +8,11 @@ gradients, and, where mamba_ssm imports, loads our Mamba block's state dict into
 
 from __future__ import annotations
 
-import csv
 from pathlib import Path
 
 import torch
 
-from mvc.atomic import atomic_path
+from mvc.atomic import write_csv_atomic
 from mvc.ssm.inputs import scan_inputs
 from mvc.ssm.mamba import Mamba
 from mvc.ssm.scan import available_backends, selective_scan
@@ -72,7 +71,4 @@ def mamba_ssm_state_dict(device: torch.device, length: int, tolerance: float) ->
 
 def write_parity(rows: list[dict], out: Path) -> None:
     """The parity rows as CSV, atomically."""
-    with atomic_path(out) as tmp, tmp.open("w", newline="", encoding="utf-8") as f:
-        writer = csv.DictWriter(f, fieldnames=COLUMNS, lineterminator="\n")
-        writer.writeheader()
-        writer.writerows(rows)
+    write_csv_atomic(out, COLUMNS, rows)

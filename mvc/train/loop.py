@@ -10,7 +10,6 @@ exactly the weights and loss log of a run that was never interrupted.
 
 from __future__ import annotations
 
-import csv
 import logging
 import math
 import time
@@ -23,7 +22,7 @@ import torch
 from torch import Tensor, nn
 from tqdm import tqdm
 
-from mvc.atomic import atomic_path
+from mvc.atomic import write_csv_atomic
 from mvc.models.batch import Batch
 from mvc.train import checkpoint
 from mvc.train.config import StageConfig, TrainingConfig
@@ -78,10 +77,7 @@ def _stage_batches(data: TrainingSet, cfg: TrainingConfig, seed: int, stage_inde
 def write_loss_log(rows: list[dict[str, Any]], path: Path) -> None:
     """The loss log as CSV, atomically: LOG_PREFIX then every loss term in first-seen order."""
     terms = list(dict.fromkeys(k for row in rows for k in row if k not in LOG_PREFIX))
-    with atomic_path(path) as tmp, tmp.open("w", newline="", encoding="utf-8") as f:
-        writer = csv.DictWriter(f, fieldnames=[*LOG_PREFIX, *terms], lineterminator="\n")
-        writer.writeheader()
-        writer.writerows(rows)
+    write_csv_atomic(path, [*LOG_PREFIX, *terms], rows)
 
 
 def _resume(model: Trainable, work_dir: Path, fingerprint: str,
