@@ -23,15 +23,20 @@ from mvc.features.mel import MelConfig, log_mel
 from mvc.models.config import VocoderConfig
 
 
+def _recording(row: Utterance, system: str) -> str:
+    """The row's audio path; InputError when the test set is text only."""
+    if not row.audio_path:
+        raise InputError(f"utterance {row.utt_id!r}", "has no recording",
+                         "a text-only test set has no ground truth; leave it out of the "
+                         f"{system} system's test sets")
+    return row.audio_path
+
+
 def export_ground_truth(rows: Sequence[Utterance], out_dir: Path) -> None:
     """Write each row's recording as `{utt_id}.wav` (16-bit PCM, its own rate) into `out_dir`."""
     with atomic_dir(out_dir) as tmp:
         for row in tqdm(rows, desc="ground truth", unit="utt"):
-            if not row.audio_path:
-                raise InputError(f"utterance {row.utt_id!r}", "has no recording",
-                                 "a text-only test set has no ground truth; leave it out of "
-                                 "the ground_truth system's test sets")
-            audio, sample_rate = load(row.audio_path)
+            audio, sample_rate = load(_recording(row, "ground_truth"))
             save(tmp / f"{row.utt_id}.wav", audio, sample_rate)
 
 
@@ -62,10 +67,6 @@ def export_vocoded_ground_truth(rows: Sequence[Utterance], config: Mapping[str, 
         model_config(section(config, "model"), section(config, "audio")).vocoder), mel_cfg)
     with atomic_dir(out_dir) as tmp:
         for row in tqdm(rows, desc="ground truth (vocoded)", unit="utt"):
-            if not row.audio_path:
-                raise InputError(f"utterance {row.utt_id!r}", "has no recording",
-                                 "a text-only test set has no ground truth; leave it out of "
-                                 "the ground_truth_gl system's test sets")
-            wave, _ = load(row.audio_path, sample_rate=mel_cfg.sample_rate)
+            wave, _ = load(_recording(row, "ground_truth_gl"), sample_rate=mel_cfg.sample_rate)
             mel = torch.from_numpy(log_mel(wave, mel_cfg))
             save(tmp / f"{row.utt_id}.wav", vocoder(mel), mel_cfg.sample_rate)

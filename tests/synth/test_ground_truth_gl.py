@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 
@@ -10,7 +12,7 @@ from mvc.config import build
 from mvc.data.manifest import read_manifest
 from mvc.errors import InputError
 from mvc.features.mel import MelConfig, log_mel
-from mvc.synth.ground_truth import export_vocoded_ground_truth
+from mvc.synth.ground_truth import export_ground_truth, export_vocoded_ground_truth
 from tests.train.conftest import AUDIO, MODEL, write_dataset
 
 
@@ -40,3 +42,15 @@ def test_a_vocoder_that_needs_training_is_refused(tiny_dataset, tmp_path):
     with pytest.raises(InputError, match="training this vocoder is not implemented"):
         export_vocoded_ground_truth(rows, {"audio": AUDIO, "model": model}, tmp_path / "gl")
     assert not (tmp_path / "gl").exists()
+
+
+@pytest.mark.parametrize(("export", "system"), [
+    (lambda rows, out: export_ground_truth(rows, out), "ground_truth"),
+    (lambda rows, out: export_vocoded_ground_truth(rows, {"audio": AUDIO, "model": MODEL}, out),
+     "ground_truth_gl")])
+def test_a_text_only_row_is_named_and_nothing_is_written(tiny_dataset, tmp_path, export, system):
+    rows = read_manifest(tiny_dataset.manifest)[:2]
+    rows[1] = dataclasses.replace(rows[1], audio_path="")
+    with pytest.raises(InputError, match=f"{rows[1].utt_id}.*the {system} system's test sets"):
+        export(rows, tmp_path / "out")
+    assert not (tmp_path / "out").exists()
