@@ -21,7 +21,6 @@ import ctypes
 import importlib
 import os
 import pickle
-import resource
 import subprocess
 import sys
 from collections.abc import Callable, Sequence
@@ -29,21 +28,16 @@ from typing import BinaryIO
 
 import torch
 
+from mvc.memory import peak_bytes, reset_peak, resident_bytes
+
 Setup = Callable[..., Callable[[], object]]
 """Builds the inputs (and warms up) and returns the call to measure; must be picklable."""
 
-_KIB = 1024  # ru_maxrss is in KiB on Linux
+CPU = torch.device("cpu")
 
 
 class MeasurementError(RuntimeError):
     """The measuring process failed (an exception there, or it died, e.g. out of memory)."""
-
-
-def resident_bytes() -> int:
-    """This process's current resident set size (Linux /proc/self/statm)."""
-    with open("/proc/self/statm") as f:
-        pages = int(f.read().split()[1])
-    return pages * os.sysconf("SC_PAGE_SIZE")
 
 
 def _release_freed_memory() -> None:
@@ -53,22 +47,14 @@ def _release_freed_memory() -> None:
         ctypes.CDLL("libc.so.6").malloc_trim(0)
 
 
-def _reset_peak() -> None:
-    """Reset the peak resident set (ru_maxrss) to the current one (Linux >= 4.0:
-    /proc/self/clear_refs); where that is not allowed the peak stays monotone."""
-    with contextlib.suppress(OSError), open("/proc/self/clear_refs", "w") as f:
-        f.write("5")
-
-
 def _measure(setup: Setup, args: Sequence[object]) -> tuple[str, object]:
     try:
         call = setup(*args)
         _release_freed_memory()
-        _reset_peak()
+        reset_peak(CPU)
         before = resident_bytes()
         call()
-        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * _KIB
-        return "ok", max(0, peak - before)
+        return "ok", max(0, peak_bytes(CPU) - before)
     except Exception as err:  # reported to the caller, which raises it
         return "error", f"{type(err).__name__}: {err}"
 
@@ -137,12 +123,11 @@ class PeakMemory:
 def cuda_peak(setup: Setup, *args: object) -> int:
     """Peak CUDA bytes allocated by `setup(*args)()` above what was allocated before it."""
     call = setup(*args)
-    torch.cuda.synchronize()
-    torch.cuda.reset_peak_memory_stats()
-    before = torch.cuda.memory_allocated()
+    device = torch.device("cuda", torch.cuda.current_device())
+    reset_peak(device)
+    before = torch.cuda.memory_allocated(device)
     call()
-    torch.cuda.synchronize()
-    return torch.cuda.max_memory_allocated() - before
+    return peak_bytes(device) - before
 
 
 if __name__ == "__main__":

@@ -30,6 +30,7 @@ from mvc.data.manifest import Utterance
 from mvc.errors import InputError
 from mvc.eval.efficiency import write_timings
 from mvc.features.mel import MelConfig, log_mel
+from mvc.memory import MIB, peak_bytes, reset_peak
 from mvc.synth.config import SynthesisConfig
 from mvc.synth.references import Reference, choose_references, derived_seed, write_references
 from mvc.text.frontend import text_to_ids
@@ -92,12 +93,15 @@ def synthesize_utterance(model: Synthesizer, vocoder: Callable[[torch.Tensor], n
                          cfg: SynthesisConfig, sample_rate: int,
                          device: torch.device) -> tuple[np.ndarray, dict[str, float | str]]:
     """One utterance's waveform and its timings row (seconds; mvc.eval.efficiency's columns
-    without `system`), sentence by sentence with the style carried."""
+    without `system`), sentence by sentence with the style carried. `peak_mem_mb` is the
+    process's peak while synthesizing it (mvc.memory: resident set on the CPU, allocated
+    tensors on CUDA)."""
     generator = torch.Generator(device=device).manual_seed(derived_seed(seed, target.utt_id))
     pause = np.zeros(round(cfg.sentence_pause_s * sample_rate), dtype=np.float32)
     seconds = dict.fromkeys((*STAGES, "vocoder"), 0.0)
     pieces: list[np.ndarray] = []
     style = None
+    reset_peak(device)
     started = time.perf_counter()
     for k, ids in enumerate(target.sentences):
         out = model.synthesize(ids.to(device), ref_mel.to(device), generator=generator,
@@ -110,9 +114,11 @@ def synthesize_utterance(model: Synthesizer, vocoder: Callable[[torch.Tensor], n
         seconds["vocoder"] += time.perf_counter() - vocoder_started
         pieces.extend([pause, wave] if k else [wave])
     total = time.perf_counter() - started
+    peak_mb = peak_bytes(device) / MIB
     wave = np.concatenate(pieces).astype(np.float32)
     return wave, {"utt_id": target.utt_id, "audio_seconds": wave.size / sample_rate,
-                  "total_s": total, **{f"{part}_s": seconds[part] for part in seconds}}
+                  "total_s": total, **{f"{part}_s": seconds[part] for part in seconds},
+                  "peak_mem_mb": peak_mb}
 
 
 def synthesize_testset(system: str, model: Synthesizer,

@@ -101,12 +101,14 @@ def test_synthesis_from_the_checkpoint_is_reproducible(trained, test_manifest, s
         assert a == (tmp_path / "b" / f"{row.utt_id}.wav").read_bytes(), row.utt_id
     timings = read_timings(synthesized / "timings.csv")
     assert list(timings.columns) == ["utt_id", "system", "audio_seconds", "total_s",
-                                     "conditioning_s", "diffusion_s", "decoder_s", "vocoder_s"]
+                                     "conditioning_s", "diffusion_s", "decoder_s", "vocoder_s",
+                                     "peak_mem_mb"]
     assert list(timings["utt_id"]) == [r.utt_id for r in rows]
     assert set(timings["system"]) == {"mvc"}
     for t in timings.to_dict("records"):
         parts = sum(t[c] for c in ("conditioning_s", "diffusion_s", "decoder_s", "vocoder_s"))
         assert all(t[c] > 0 for c in timings.columns[2:])
+        assert t["peak_mem_mb"] > 50  # the synthesis process: torch, the model, activations
         assert t["total_s"] >= parts
         info = sf.info(str(synthesized / f"{t['utt_id']}.wav"))
         assert t["audio_seconds"] == pytest.approx(info.frames / info.samplerate, abs=1e-6)
