@@ -186,14 +186,20 @@ def _report_tables(args: argparse.Namespace) -> None:
     plots_dir = Path(args.plots) if args.plots else None
     plots = (sorted(p.name for p in plots_dir.iterdir() if p.suffix in (".png", ".pdf"))
              if plots_dir and plots_dir.is_dir() else [])
-    params = {Path(p).parent.name: json.loads(Path(p).read_text(encoding="utf-8"))
-              for p in args.params}
+    params = {system: json.loads(Path(path).read_text(encoding="utf-8"))
+              for system, path in map(_params_item, args.params)}
     write_tables(result, listeners, settings, args.systems, [Path(m) for m in args.manifests],
                  [Path(s) for s in args.scores],
                  {s: pd.concat(t, ignore_index=True) for s, t in timings.items()}, params,
                  _read_bench(args.bench), int(section(config, "report", "bench_length")),
                  args.embedded, plots, Path(args.out))
     print((Path(args.out) / "README.md").read_text(encoding="utf-8"))
+
+
+def _params_item(item: str) -> tuple[str, str]:
+    """A --params item: SYSTEM=PATH, or a PATH results/train/{system}/params.json."""
+    system, sep, path = item.partition("=")
+    return (system, path) if sep else (Path(item).parent.name, item)
 
 
 def _given(options: dict) -> dict:
@@ -404,7 +410,8 @@ def _parser() -> argparse.ArgumentParser:
             sub.add_argument("--scores", nargs="*", default=[],
                              help="the score tables (for the scores summary)")
             sub.add_argument("--params", nargs="*", default=[],
-                             help="results/train/{system}/params.json of the trained systems")
+                             help="SYSTEM=PATH or PATH (results/train/{system}/params.json): "
+                                  "the parameter counts of each system")
             sub.add_argument("--embedded", nargs="*", default=[],
                              help="test sets from the embedded corpus (adds the caveat banner)")
             sub.add_argument("--plots", help="the plots directory, listed in the README")
