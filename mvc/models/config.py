@@ -37,7 +37,8 @@ class TextEncoderConfig:
     """Gated Bi-Mamba text encoder: conv front end, then residual Bi-Mamba layers.
 
     bidirectional: false keeps only the forward scan of each layer (the unidirectional
-    ablation); the default keeps checkpoints from before the flag loadable.
+    ablation, set in its systems: entry). The default (MVC) is not restated in model:, so
+    adding the flag changed no trained system's section (no retraining, checkpoints load).
     """
 
     conv_layers: int
@@ -50,7 +51,8 @@ class TextEncoderConfig:
 class TemporalConfig:
     """Temporal Bi-Mamba duration predictor: Bi-Mamba layers with AdaLN.
 
-    adaln: false normalizes with a plain LayerNorm instead (the no-AdaLN ablation).
+    adaln: false normalizes with a plain LayerNorm instead (the no-AdaLN ablation; its
+    default, like text_encoder.bidirectional's, is MVC's and not restated in model:).
     """
 
     mamba_layers: int
