@@ -138,14 +138,18 @@ def _stats(args: argparse.Namespace) -> None:
 
 
 def _stats_inputs(args: argparse.Namespace) -> tuple:
-    """(config, statistics settings, the stats stage's result, listener CMOS or None)."""
-    from mvc.config import load_config, section
+    """(config, statistics settings, report settings, the stats stage's result, listener
+    CMOS or None); the config sections are checked before any file is read."""
+    from mvc.config import build, load_config, section
+    from mvc.report.plots_stage import PlotSettings
     from mvc.stats.settings import stats_settings
     from mvc.stats.stage import read_stats
 
     config = load_config(args.config)
+    settings = stats_settings(section(config, "statistics"))
+    report = build(PlotSettings, section(config, "report"), "report")
     result, listeners = read_stats(Path(args.stats))
-    return config, stats_settings(section(config, "statistics")), result, listeners
+    return config, settings, report, result, listeners
 
 
 def _read_bench(path: str | None):
@@ -158,26 +162,25 @@ def _read_bench(path: str | None):
 def _report_plots(args: argparse.Namespace) -> None:
     from mvc.config import build, section
     from mvc.features.prosody import ProsodyConfig
-    from mvc.report.plots_stage import PlotSettings, write_plots
+    from mvc.report.plots_stage import write_plots
 
-    config, settings, result, _ = _stats_inputs(args)
+    config, settings, report, result, _ = _stats_inputs(args)
     synth: dict[str, dict[str, Path]] = {}
     for directory in map(Path, args.synth):
         synth.setdefault(directory.name, {})[directory.parent.name] = directory
     lines = write_plots(result, settings, synth, args.systems, _read_bench(args.bench),
-                        build(ProsodyConfig, section(config, "prosody"), "prosody"),
-                        build(PlotSettings, section(config, "report"), "report"), Path(args.out))
+                        build(ProsodyConfig, section(config, "prosody"), "prosody"), report,
+                        Path(args.out))
     print("\n".join(lines))
 
 
 def _report_tables(args: argparse.Namespace) -> None:
     import pandas as pd
 
-    from mvc.config import section
     from mvc.eval.efficiency import read_timings
     from mvc.report.tables_stage import write_tables
 
-    config, settings, result, listeners = _stats_inputs(args)
+    _, settings, report, result, listeners = _stats_inputs(args)
     timings: dict[str, list[pd.DataFrame]] = {}
     for directory in map(Path, args.synth):
         if (directory / TIMINGS).is_file():
@@ -186,14 +189,20 @@ def _report_tables(args: argparse.Namespace) -> None:
     plots_dir = Path(args.plots) if args.plots else None
     plots = (sorted(p.name for p in plots_dir.iterdir() if p.suffix in (".png", ".pdf"))
              if plots_dir and plots_dir.is_dir() else [])
-    params = {Path(p).parent.name: json.loads(Path(p).read_text(encoding="utf-8"))
-              for p in args.params}
+    params = {system: json.loads(Path(path).read_text(encoding="utf-8"))
+              for system, path in map(_params_item, args.params)}
     write_tables(result, listeners, settings, args.systems, [Path(m) for m in args.manifests],
                  [Path(s) for s in args.scores],
                  {s: pd.concat(t, ignore_index=True) for s, t in timings.items()}, params,
-                 _read_bench(args.bench), int(section(config, "report", "bench_length")),
+                 _read_bench(args.bench), report.bench_length,
                  args.embedded, plots, Path(args.out))
     print((Path(args.out) / "README.md").read_text(encoding="utf-8"))
+
+
+def _params_item(item: str) -> tuple[str, str]:
+    """A --params item: SYSTEM=PATH, or a PATH results/train/{system}/params.json."""
+    system, sep, path = item.partition("=")
+    return (system, path) if sep else (Path(item).parent.name, item)
 
 
 def _given(options: dict) -> dict:
@@ -328,10 +337,13 @@ def _parser() -> argparse.ArgumentParser:
                    "synthesize a test set with a trained system: {utt_id}.wav, timings.csv, "
                    "references.csv")
     run.add_argument("--system", required=True, help="a registered system (e.g. mvc)")
-    run.add_argument("--checkpoint", required=True, help="the system's checkpoint file")
+    run.add_argument("--checkpoint", required=True,
+                     help="the system's checkpoint file (a checkpoint_from variant's: that "
+                          "system's)")
     run.add_argument("--manifest", required=True, help="the test set's manifest")
     run.add_argument("--config", required=True,
-                     help="sections seed and synthesis: YAML file or inline JSON")
+                     help="sections seed and synthesis, and systems for a checkpoint_from "
+                          "variant (its synthesis overrides win): YAML file or inline JSON")
     run.add_argument("--split", choices=("train", "val", "test"),
                      help="synthesize only this split (default: every row); every row with "
                           "audio may serve as a speaker reference")
@@ -404,7 +416,8 @@ def _parser() -> argparse.ArgumentParser:
             sub.add_argument("--scores", nargs="*", default=[],
                              help="the score tables (for the scores summary)")
             sub.add_argument("--params", nargs="*", default=[],
-                             help="results/train/{system}/params.json of the trained systems")
+                             help="SYSTEM=PATH or PATH (results/train/{system}/params.json): "
+                                  "the parameter counts of each system")
             sub.add_argument("--embedded", nargs="*", default=[],
                              help="test sets from the embedded corpus (adds the caveat banner)")
             sub.add_argument("--plots", help="the plots directory, listed in the README")

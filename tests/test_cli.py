@@ -65,3 +65,12 @@ def test_skip_bad_belongs_to_the_dataset_not_the_adapter_options(tmp_path, capsy
     assert main(["manifest", "lj", "--config", json.dumps(config),
                  "--out", str(tmp_path / "m.csv")]) == 2
     assert "set datasets.lj.skip_bad instead" in capsys.readouterr().err
+
+
+def test_report_params_items_name_their_system_or_take_it_from_the_directory():
+    from mvc.cli import _params_item
+
+    assert _params_item("mvc_w8=results/train/mvc/params.json") == (
+        "mvc_w8", "results/train/mvc/params.json")
+    assert _params_item("results/train/hybrid/params.json") == (
+        "hybrid", "results/train/hybrid/params.json")

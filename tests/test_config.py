@@ -1,5 +1,6 @@
 """Config loading: file or inline JSON, strict dataclass construction, and the schema."""
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -87,3 +88,19 @@ def test_build_checks_value_types():
         build(Typed, {"rate": True, "floor": 1.0}, "t")
     with pytest.raises(InputError, match=r"t\.items: \[1\] is not of type"):
         build(Typed, {"rate": 1, "floor": 1.0, "items": [1]}, "t")
+
+
+def test_unparsable_inline_json_and_yaml_are_named(tmp_path):
+    with pytest.raises(InputError, match=r"inline config: not valid JSON \(.*\)\. Fix: fix the"):
+        load_config('{"a": 1,}')
+    path = tmp_path / "c.yaml"
+    path.write_text("a: [1, 2\n")
+    with pytest.raises(InputError, match=rf"(?s){re.escape(str(path))}: not valid YAML \(.*"
+                                         r"line 1, column 4.*\)\. Fix: fix the syntax"):
+        load_config(str(path))
+
+
+def test_build_names_a_section_that_is_not_a_mapping():
+    with pytest.raises(InputError, match=r"p: expected a mapping, found list\. Fix: see "
+                                         r"configs/default\.yaml"):
+        build(Point, [1, 2], "p")

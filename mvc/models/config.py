@@ -34,27 +34,43 @@ class MambaConfig:
 
 @dataclass(frozen=True)
 class TextEncoderConfig:
-    """Gated Bi-Mamba text encoder: conv front end, then residual Bi-Mamba layers."""
+    """Gated Bi-Mamba text encoder: conv front end, then residual Bi-Mamba layers.
+
+    bidirectional: false keeps only the forward scan of each layer (the unidirectional
+    ablation, set in its systems: entry). The default (MVC) is not restated in model:, so
+    adding the flag changed no trained system's section (no retraining, checkpoints load).
+    """
 
     conv_layers: int
     kernel_size: int
     mamba_layers: int
+    bidirectional: bool = True
 
 
 @dataclass(frozen=True)
 class TemporalConfig:
-    """Temporal Bi-Mamba duration predictor: Bi-Mamba layers with AdaLN."""
+    """Temporal Bi-Mamba duration predictor: Bi-Mamba layers with AdaLN.
+
+    adaln: false normalizes with a plain LayerNorm instead (the no-AdaLN ablation; its
+    default, like text_encoder.bidirectional's, is MVC's and not restated in model:).
+    """
 
     mamba_layers: int
+    adaln: bool = True
 
 
 @dataclass(frozen=True)
 class ExpressiveConfig:
-    """Expressive Mamba: Bi-Mamba layers with AdaLN, then AdaIN conv blocks per head."""
+    """Expressive Mamba: Bi-Mamba layers with AdaLN, then AdaIN conv blocks per head.
+
+    adaln: false normalizes the Bi-Mamba layers with a plain LayerNorm instead (the AdaIN
+    blocks stay).
+    """
 
     mamba_layers: int
     adain_blocks: int
     kernel_size: int
+    adaln: bool = True
 
 
 @dataclass(frozen=True)
@@ -252,13 +268,13 @@ def build_nested(cls: type, mapping: Mapping[str, Any], where: str) -> Any:
     hints = typing.get_type_hints(cls)
     built = dict(mapping)
     for field in dataclasses.fields(cls):
-        hint = _dataclass_of(hints[field.name])
+        hint = dataclass_of(hints[field.name])
         if hint is not None and built.get(field.name) is not None:
             built[field.name] = build_nested(hint, built[field.name], f"{where}.{field.name}")
     return build(cls, built, where)
 
 
-def _dataclass_of(hint: Any) -> type | None:
+def dataclass_of(hint: Any) -> type | None:
     """The dataclass of a field typed `D` or `D | None`, else None."""
     if dataclasses.is_dataclass(hint):
         return hint
@@ -285,6 +301,16 @@ def check(config: ModelConfig, where: str) -> None:
     if config.conditioning == "hybrid" and config.hidden % config.hybrid.heads:
         raise InputError(f"{where}.hybrid.heads", f"hidden {config.hidden} is not a multiple "
                          f"of {config.hybrid.heads} heads", "pick heads dividing hidden")
+    no_adaln = [f"{where}.{name}.adaln" for name, module in
+                (("temporal", config.temporal), ("expressive", config.expressive))
+                if not module.adaln]
+    if no_adaln and config.conditioning != "mvc":
+        raise InputError(no_adaln[0], f"false, but conditioning {config.conditioning} has no "
+                         "Bi-Mamba layers there to normalize", "set it only for conditioning mvc")
+    if not config.text_encoder.bidirectional and config.conditioning == "styletts2":
+        raise InputError(f"{where}.text_encoder.bidirectional", "false, but the styletts2 "
+                         "text encoder is a BiLSTM, not Bi-Mamba layers",
+                         "set it only for conditioning mvc or hybrid")
     if config.vocoder.kind not in VOCODERS:
         raise InputError(f"{where}.vocoder.kind", f"unknown vocoder {config.vocoder.kind!r}",
                          f"use one of {', '.join(VOCODERS)}")

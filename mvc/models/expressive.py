@@ -8,8 +8,8 @@ import torch
 from torch import Tensor, nn
 
 from mvc.models.config import ExpressiveConfig, MambaConfig
-from mvc.models.layers import AdaINResBlock, AdaLN
-from mvc.models.ssm_layers import ResidualBiMambaStack, broadcast_style
+from mvc.models.layers import AdaINResBlock
+from mvc.models.ssm_layers import StyledBiMambaTrunk
 
 
 class ContourHead(nn.Module):
@@ -47,22 +47,16 @@ class ContourPredictor(nn.Module):
         return self.f0(x, style, mask), self.energy(x, style, mask)
 
 
-class ExpressiveMamba(ContourPredictor):
+class ExpressiveMamba(StyledBiMambaTrunk, ContourPredictor):
     """(B, F, hidden) aligned encoding + (B, style_dim) style -> F0 (in units of f0_scale)
     and energy, each (B, F)."""
 
     def __init__(self, hidden: int, style_dim: int, config: ExpressiveConfig,
                  mamba: MambaConfig, dropout: float) -> None:
-        super().__init__()
-        self.input = nn.Linear(hidden + style_dim, hidden)
-        self.mamba = ResidualBiMambaStack(hidden, config.mamba_layers, mamba, dropout,
-                                          style_dim)
-        self.norm = AdaLN(hidden, style_dim)
+        super().__init__(hidden, style_dim, config.mamba_layers, mamba, dropout, config.adaln)
         self.f0 = ContourHead(hidden, style_dim, config, dropout)
         self.energy = ContourHead(hidden, style_dim, config, dropout)
 
     def forward(self, aligned: Tensor, style: Tensor, mask: Tensor | None,
                 lookahead: int | None = None, chunk: int = 1) -> tuple[Tensor, Tensor]:
-        x = self.mamba(self.input(broadcast_style(aligned, style)), mask, style, lookahead,
-                       chunk)
-        return self.contours(self.norm(x, style), style, mask)
+        return self.contours(self.trunk(aligned, style, mask, lookahead, chunk), style, mask)

@@ -8,8 +8,7 @@ import torch
 from torch import Tensor, nn
 
 from mvc.models.config import MambaConfig, TemporalConfig
-from mvc.models.layers import AdaLN
-from mvc.models.ssm_layers import ResidualBiMambaStack, broadcast_style
+from mvc.models.ssm_layers import StyledBiMambaTrunk
 
 
 class DurationPredictor(nn.Module):
@@ -30,19 +29,14 @@ class DurationPredictor(nn.Module):
         return log_dur if mask is None else torch.where(mask, log_dur, 0.0)
 
 
-class TemporalBiMamba(DurationPredictor):
+class TemporalBiMamba(StyledBiMambaTrunk, DurationPredictor):
     """(B, T, hidden) text encoding + (B, style_dim) style -> (B, T) log(1 + duration)."""
 
     def __init__(self, hidden: int, style_dim: int, config: TemporalConfig,
                  mamba: MambaConfig, dropout: float) -> None:
-        super().__init__()
-        self.input = nn.Linear(hidden + style_dim, hidden)
-        self.mamba = ResidualBiMambaStack(hidden, config.mamba_layers, mamba, dropout,
-                                          style_dim)
-        self.norm = AdaLN(hidden, style_dim)
+        super().__init__(hidden, style_dim, config.mamba_layers, mamba, dropout, config.adaln)
         self.head = nn.Linear(hidden, 1)
 
     def forward(self, text: Tensor, style: Tensor, mask: Tensor | None,
                 lookahead: int | None = None, chunk: int = 1) -> Tensor:
-        x = self.mamba(self.input(broadcast_style(text, style)), mask, style, lookahead, chunk)
-        return self.log_durations(self.norm(x, style), mask)
+        return self.log_durations(self.trunk(text, style, mask, lookahead, chunk), mask)

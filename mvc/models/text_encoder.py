@@ -1,6 +1,7 @@
 """MVC's gated Bi-Mamba text encoder: phoneme embeddings, a conv front end (local context,
 as StyleTTS2's CNN), then residual Bi-Mamba layers whose gated fusion mixes the forward
-and the flipped-back backward scans; a final LayerNorm."""
+and the flipped-back backward scans; a final LayerNorm. With `bidirectional: false` (the
+unidirectional ablation) each layer keeps only the forward scan."""
 
 from __future__ import annotations
 
@@ -20,7 +21,8 @@ class GatedBiMambaTextEncoder(nn.Module):
         self.embedding = nn.Embedding(n_symbols, hidden, padding_idx=0)
         self.front_end = ConvStack(hidden, hidden, config.conv_layers, config.kernel_size,
                                    dropout)
-        self.mamba = ResidualBiMambaStack(hidden, config.mamba_layers, mamba, dropout)
+        self.mamba = ResidualBiMambaStack(hidden, config.mamba_layers, mamba, dropout,
+                                          bidirectional=config.bidirectional)
         self.norm = nn.LayerNorm(hidden)
 
     def forward(self, phonemes: Tensor, mask: Tensor | None, lookahead: int | None = None,

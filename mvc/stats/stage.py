@@ -16,6 +16,7 @@ from pathlib import Path
 import pandas as pd
 
 from mvc.atomic import atomic_dir
+from mvc.errors import InputError
 from mvc.eval.cmos import read_ratings
 from mvc.stats.analysis import StatsResult
 from mvc.stats.clustered import clustered_bootstrap
@@ -57,6 +58,11 @@ def write_stats(result: StatsResult, settings: StatsSettings, listeners: pd.Data
 
 def read_stats(stats_dir: Path) -> tuple[StatsResult, pd.DataFrame | None]:
     """The stage's tables back, and the listener CMOS when there is one."""
+    missing = [name for name in (*(f"{t}.csv" for t in TABLES), "stats.json")
+               if not (stats_dir / name).is_file()]
+    if missing:
+        raise InputError(stats_dir, f"not a statistics stage output (missing {missing})",
+                         "run the statistics stage first (snakemake results/stats)")
     tables = {name: pd.read_csv(stats_dir / f"{name}.csv", keep_default_na=False,
                                 na_values=[""]) for name in TABLES}
     for name in ("estimates", "comparisons"):

@@ -21,6 +21,15 @@ REGISTRY: dict[str, str] = {
     "mvc": "mvc.systems.mvc:MVCSystem",
     "styletts2": "mvc.systems.mvc:MVCSystem",
     "hybrid": "mvc.systems.mvc:MVCSystem",
+    # MVC's ablations (docs/models.md, Ablations): model overrides, or checkpoint_from mvc
+    # with a synthesis look-ahead (configs' systems: entries).
+    "mvc_no_adaln": "mvc.systems.mvc:MVCSystem",
+    "mvc_unidirectional": "mvc.systems.mvc:MVCSystem",
+    "mvc_dstate8": "mvc.systems.mvc:MVCSystem",
+    "mvc_dstate32": "mvc.systems.mvc:MVCSystem",
+    "mvc_w0": "mvc.systems.mvc:MVCSystem",
+    "mvc_w8": "mvc.systems.mvc:MVCSystem",
+    "mvc_w32": "mvc.systems.mvc:MVCSystem",
 }
 
 

@@ -1,4 +1,6 @@
-"""A tiny model config (configs/smoke.yaml's model section) and a padded random batch."""
+"""A tiny model config (configs/smoke.yaml's model section, or a system's: its systems:
+entry merged in), a padded random batch, and the checks that several model tests share:
+a few optimizer steps of a stage, and padding that never leaks into the conditioning path."""
 
 from __future__ import annotations
 
@@ -10,14 +12,28 @@ import torch
 import yaml
 
 from mvc.models.batch import Batch
+from mvc.models.conditioning import ConditioningPath
 from mvc.models.config import ModelConfig, model_config
+from mvc.models.tts import build_model
+from mvc.systems.overrides import system_model_section
 
 ROOT = Path(__file__).resolve().parents[2]
+TOL = 1e-4
+
+
+def read_config(name: str) -> dict:
+    return yaml.safe_load((ROOT / "configs" / f"{name}.yaml").read_text(encoding="utf-8"))
 
 
 def load_model_config(name: str = "smoke") -> ModelConfig:
-    config = yaml.safe_load((ROOT / "configs" / f"{name}.yaml").read_text(encoding="utf-8"))
+    config = read_config(name)
     return model_config(config["model"], config["audio"])
+
+
+def system_config(system: str, name: str = "smoke") -> ModelConfig:
+    """A system's model config: configs/{name}.yaml's model: with its systems: entry."""
+    config = read_config(name)
+    return model_config(system_model_section(config, system), config["audio"])
 
 
 @pytest.fixture(autouse=True, scope="package")
@@ -54,3 +70,69 @@ def make_batch(config: ModelConfig, phoneme_lengths=(9, 6, 4), frame_lengths=(40
         energy[i, n_fr:] = -1e3
     return Batch([f"u{i}" for i in range(b)], phonemes, torch.tensor(phoneme_lengths), mel,
                  torch.tensor(frame_lengths), f0, energy)
+
+
+def padded(seqs, total, fill=1e4):
+    """Stack (L_i, ...) tensors into (B, total, ...) with `fill` after each, and the mask."""
+    out = torch.full((len(seqs), total, *seqs[0].shape[1:]), fill)
+    mask = torch.zeros(len(seqs), total, dtype=torch.bool)
+    for i, seq in enumerate(seqs):
+        out[i, :len(seq)] = seq
+        mask[i, :len(seq)] = True
+    return out, mask
+
+
+def stage_losses(config: ModelConfig, stage: int, steps: int = 8) -> list[dict[str, float]]:
+    """Each loss term of `steps` AdamW steps (lr 3e-3) of one stage on make_batch, with the
+    same crop and diffusion noise each step (a fair comparison); every term finite."""
+    torch.manual_seed(0)
+    model = build_model(config)
+    batch = make_batch(config)
+    optimizer = torch.optim.AdamW(model.stage_parameters(stage), lr=3e-3)
+    rows = []
+    for _ in range(steps):
+        torch.manual_seed(1)
+        losses = model.losses(batch, stage)
+        assert all(torch.isfinite(v) for v in losses.values())
+        optimizer.zero_grad()
+        losses["total"].backward()
+        optimizer.step()
+        rows.append({name: value.item() for name, value in losses.items()})
+    return rows
+
+
+def assert_text_and_durations_ignore_padding(cond: ConditioningPath,
+                                             config: ModelConfig) -> None:
+    """Two utterances padded to 9 phonemes (a non-pad id inside the padding too) encode and
+    get durations as they do alone; padded outputs are 0."""
+    gen = torch.Generator().manual_seed(1)
+    seqs = [torch.randint(1, config.n_symbols, (n,), generator=gen) for n in (7, 3)]
+    phonemes, mask = padded(seqs, 9, fill=0)
+    phonemes = phonemes.long()
+    phonemes[1, 5] = 17  # a non-pad id in the padding must not matter either
+    style = torch.randn(2, config.style_dim, generator=gen)
+    text = cond.encode_text(phonemes, mask)
+    log_dur = cond.predict_durations(text, style, mask)
+    assert text.shape == (2, 9, config.hidden) and log_dur.shape == (2, 9)
+    for i, seq in enumerate(seqs):
+        alone = cond.encode_text(seq.unsqueeze(0), None)
+        assert torch.allclose(text[i, :len(seq)], alone[0], atol=TOL)
+        alone_dur = cond.predict_durations(alone, style[i:i + 1], None)
+        assert torch.allclose(log_dur[i, :len(seq)], alone_dur[0], atol=TOL)
+    assert (text[~mask] == 0).all() and (log_dur[~mask] == 0).all()
+
+
+def assert_prosody_ignores_padding(cond: ConditioningPath, config: ModelConfig) -> None:
+    """Two aligned encodings padded with 1e4 to 24 frames get the F0 and energy they get
+    alone; padded outputs are 0."""
+    gen = torch.Generator().manual_seed(2)
+    lengths = [20, 11]
+    aligned, mask = padded([torch.randn(n, config.hidden, generator=gen) for n in lengths], 24)
+    style = torch.randn(2, config.style_dim, generator=gen)
+    f0, energy = cond.predict_prosody(aligned, style, mask)
+    assert f0.shape == energy.shape == (2, 24)
+    for i, n in enumerate(lengths):
+        f0_one, energy_one = cond.predict_prosody(aligned[i:i + 1, :n], style[i:i + 1], None)
+        assert torch.allclose(f0[i, :n], f0_one[0], atol=TOL)
+        assert torch.allclose(energy[i, :n], energy_one[0], atol=TOL)
+    assert (f0[~mask] == 0).all() and (energy[~mask] == 0).all()

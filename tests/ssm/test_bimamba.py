@@ -57,18 +57,10 @@ def test_reverse_valid_flips_within_each_length_and_is_an_involution():
     assert torch.equal(reverse_valid(rev, lengths), x)
 
 
-def test_garbage_padding_does_not_reach_valid_frames_in_either_direction():
+def test_garbage_padding_does_not_reach_valid_frames_in_either_direction(garbage_padded):
     m = make_bimamba()
     lengths = [13, 7, 2]
-    total = 16
-    gen = torch.Generator().manual_seed(5)
-    seqs = [torch.randn(1, n, 16, generator=gen) for n in lengths]
-    padded = 1e6 * torch.randn(len(lengths), total, 16, generator=gen)
-    padded[0, -1, 0], padded[1, -1, 3] = float("nan"), float("inf")
-    mask = torch.zeros(len(lengths), total, dtype=torch.bool)
-    for i, (seq, n) in enumerate(zip(seqs, lengths, strict=True)):
-        padded[i, :n] = seq[0]
-        mask[i, :n] = True
+    seqs, padded, mask = garbage_padded(lengths, total=16, seed=5)
     for gate in (None, 0, 1):  # both branches, then each alone
         if gate is not None:
             pin_gate(m, gate)

@@ -128,18 +128,10 @@ def test_scan_backend_is_passed_to_the_scan(monkeypatch):
     assert seen == ["chunked"]
 
 
-def test_garbage_padding_does_not_reach_valid_frames_and_pads_are_zero():
+def test_garbage_padding_does_not_reach_valid_frames_and_pads_are_zero(garbage_padded):
     m = make_mamba(16)
     lengths = [11, 6, 1]
-    total = 14
-    gen = torch.Generator().manual_seed(3)
-    seqs = [torch.randn(1, n, 16, generator=gen) for n in lengths]
-    padded = 1e6 * torch.randn(len(lengths), total, 16, generator=gen)
-    padded[0, -1, 0], padded[1, -1, 3] = float("nan"), float("inf")
-    mask = torch.zeros(len(lengths), total, dtype=torch.bool)
-    for i, (seq, n) in enumerate(zip(seqs, lengths, strict=True)):
-        padded[i, :n] = seq[0]
-        mask[i, :n] = True
+    seqs, padded, mask = garbage_padded(lengths, total=14, seed=3)
     out = m(padded, mask)
     for i, (seq, n) in enumerate(zip(seqs, lengths, strict=True)):
         assert torch.allclose(out[i, :n], m(seq)[0], atol=TOL)

@@ -183,3 +183,24 @@ def test_a_checkpoint_of_another_system_is_refused(trained, tmp_path):
     torch.save({**saved, "system": "styletts2"}, tmp_path / "other.pt")
     with pytest.raises(InputError, match="a checkpoint of system 'styletts2', not 'mvc'"):
         load_checkpoint(tmp_path / "other.pt", "mvc")
+
+
+def test_a_lookahead_variant_is_streaming_synthesis_of_mvcs_checkpoint(trained, test_manifest,
+                                                                       synthesized, tmp_path):
+    variant = {**SYNTHESIS, "systems": {
+        "mvc": {}, "mvc_w0": {"checkpoint_from": "mvc", "synthesis": {"lookahead": 0}}}}
+    get_system("mvc_w0").synthesize(trained / "checkpoint.pt", test_manifest, None, variant,
+                                    tmp_path / "variant")
+    assert synth(trained / "checkpoint.pt", test_manifest, tmp_path / "stream",
+                 "--lookahead", "0") == 0
+    wavs = sorted(synthesized.glob("*.wav"))
+    differs = 0
+    for wav in wavs:
+        streamed = (tmp_path / "stream" / wav.name).read_bytes()
+        assert (tmp_path / "variant" / wav.name).read_bytes() == streamed
+        differs += streamed != wav.read_bytes()
+    assert differs  # W = 0 is not the offline synthesis: the override took effect
+    assert set(read_timings(tmp_path / "variant" / "timings.csv")["system"]) == {"mvc_w0"}
+    with pytest.raises(InputError, match="a checkpoint_from variant trains nothing"):
+        get_system("mvc_w0").train(
+            {**config(), "systems": variant["systems"]}, [], tmp_path, tmp_path / "out")

@@ -48,6 +48,7 @@ rule report:
         config=report_config(),
         systems=config["evaluation"]["systems"],
         embedded=embedded_testsets(),
+        counts=system_params(),
         bench=lambda w, input: f"--bench {input.bench}" if input.bench else "",
     log:
         "results/logs/report.log",
@@ -57,6 +58,6 @@ rule report:
     shell:
         "mvc report tables --stats {input.stats} --plots {input.plots}"
         " --manifests {input.manifests} --scores {input.scores} --synth {input.synth}"
-        " --params {input.params}"
+        " --params {params.counts}"
         " --systems {params.systems} --embedded {params.embedded} {params.bench}"
         " --config {params.config:q} --out {output} > {log} 2>&1 && cat {output}/README.md"

@@ -1,19 +1,20 @@
 # Synthesis stage: a trained system's checkpoint + a test set's manifest -> {utt_id}.wav,
-# timings.csv and references.csv in results/synth/{system}/{testset}. The ground-truth
-# pseudo-systems: ground_truth (score.smk) and ground_truth_gl (the recordings' log-mels
-# through the same vocoder, the round trip every system pays).
+# timings.csv and references.csv in results/synth/{system}/{testset}; a checkpoint_from
+# variant synthesizes the checkpoint of the system it names, with its synthesis overrides.
+# The ground-truth pseudo-systems: ground_truth (score.smk) and ground_truth_gl (the
+# recordings' log-mels through the same vocoder, the round trip every system pays).
 
 
 rule synth:
     input:
-        checkpoint="results/train/{system}/checkpoint.pt",
+        checkpoint=synth_checkpoint,
         manifest="results/manifests/{testset}.csv",
     output:
         directory("results/synth/{system}/{testset}"),
     wildcard_constraints:
-        system=TRAINED_SYSTEM,
+        system=SYNTHESIZED_SYSTEM,
     params:
-        config=lambda w: inline({"seed": config["seed"], "synthesis": config["synthesis"]}),
+        config=synth_config,
         split=config["evaluation"]["split"],
     log:
         "results/logs/synth/{system}/{testset}.log",
