@@ -29,10 +29,9 @@ from mvc.features.mel import MelConfig
 from mvc.hashing import record_sha256
 from mvc.models.config import model_config
 from mvc.models.tts import TTSModel, build_model
-from mvc.models.vocoder import build_vocoder
 from mvc.synth.config import synthesis_config
-from mvc.synth.ground_truth import require_untrained_vocoder
 from mvc.synth.synthesize import synthesize_testset
+from mvc.synth.vocoder import synthesis_vocoder
 from mvc.systems.overrides import system_model_section
 from mvc.train.checkpoint import load_checkpoint, save_checkpoint
 from mvc.train.config import training_config
@@ -97,7 +96,8 @@ class MVCSystem:
         return checkpoint
 
     def synthesize(self, checkpoint: Path, manifest: Path, split: str | None,
-                   config: Mapping[str, Any], out_dir: Path) -> None:
+                   config: Mapping[str, Any], out_dir: Path,
+                   vocoder_checkpoint: Path | None = None) -> None:
         rows = read_manifest(manifest)
         targets = [r for r in rows if split in (None, r.split)]
         saved = load_checkpoint(checkpoint, self.name)
@@ -107,6 +107,6 @@ class MVCSystem:
         limit_threads(synth_cfg.threads)
         device = torch.device(synth_cfg.device)
         model = TTSModel.from_inference_state(model_cfg, saved["state"]).to(device).eval()
-        vocoder = build_vocoder(require_untrained_vocoder(model_cfg.vocoder), mel_cfg)
+        vocoder = synthesis_vocoder(model_cfg.vocoder, mel_cfg, vocoder_checkpoint, device)
         synthesize_testset(self.name, model, vocoder, mel_cfg, rows, targets, synth_cfg,
                            int(section(config, "seed")), manifest, out_dir, device)

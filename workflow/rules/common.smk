@@ -9,6 +9,7 @@ EMBEDDED_ROOT = Path("results/corpus")
 GROUND_TRUTH_SYSTEMS = ("ground_truth", "ground_truth_gl")
 TRAINED_SYSTEM = "(?!ground_truth)[A-Za-z0-9_-]+"
 TRAIN_SECTIONS = ("seed", "audio", "model", "training")
+VOCODER_CHECKPOINT = "results/train/vocoder/checkpoint.pt"
 
 
 def system_entry(system):
@@ -137,6 +138,17 @@ def synth_dirs():
     evaluation = config["evaluation"]
     return [f"results/synth/{system}/{testset}" for testset in evaluation["testsets"]
             if has_audio(testset) for system in evaluation["systems"]]
+
+
+def trained_vocoder():
+    """The shared vocoder's checkpoint when model.vocoder.kind needs training (hifigan), else
+    nothing: a Griffin-Lim config plans no train_vocoder job."""
+    return [VOCODER_CHECKPOINT] if config["model"]["vocoder"]["kind"] == "hifigan" else []
+
+
+def vocoder_option():
+    """`--vocoder PATH` for the synthesis commands when the vocoder is trained, else ""."""
+    return "".join(f" --vocoder {path}" for path in trained_vocoder())
 
 
 def ssm_bench():

@@ -1,13 +1,15 @@
 # Synthesis stage: a trained system's checkpoint + a test set's manifest -> {utt_id}.wav,
 # timings.csv and references.csv in results/synth/{system}/{testset}. The ground-truth
 # pseudo-systems: ground_truth (score.smk) and ground_truth_gl (the recordings' log-mels
-# through the same vocoder, the round trip every system pays).
+# through the same vocoder, the round trip every system pays). With model.vocoder.kind
+# hifigan both also read the shared trained vocoder (train_vocoder, train.smk).
 
 
 rule synth:
     input:
         checkpoint="results/train/{system}/checkpoint.pt",
         manifest="results/manifests/{testset}.csv",
+        vocoder=trained_vocoder(),
     output:
         directory("results/synth/{system}/{testset}"),
     wildcard_constraints:
@@ -15,6 +17,7 @@ rule synth:
     params:
         config=lambda w: inline({"seed": config["seed"], "synthesis": config["synthesis"]}),
         split=config["evaluation"]["split"],
+        vocoder=vocoder_option(),
     log:
         "results/logs/synth/{system}/{testset}.log",
     benchmark:
@@ -25,22 +28,24 @@ rule synth:
     shell:
         "mvc synth run --system {wildcards.system} --checkpoint {input.checkpoint}"
         " --manifest {input.manifest} --config {params.config:q} --split {params.split}"
-        " --out {output} > {log} 2>&1"
+        "{params.vocoder} --out {output} > {log} 2>&1"
 
 
 rule ground_truth_gl:
     input:
-        "results/manifests/{testset}.csv",
+        manifest="results/manifests/{testset}.csv",
+        vocoder=trained_vocoder(),
     output:
         directory("results/synth/ground_truth_gl/{testset}"),
     params:
         config=lambda w: inline({"audio": config["audio"], "model": config["model"]}),
         split=config["evaluation"]["split"],
+        vocoder=vocoder_option(),
     log:
         "results/logs/synth/ground_truth_gl/{testset}.log",
     benchmark:
         "results/benchmarks/synth/ground_truth_gl/{testset}.tsv"
     threads: 1
     shell:
-        "mvc synth ground-truth-gl --manifest {input} --config {params.config:q}"
-        " --split {params.split} --out {output} > {log} 2>&1"
+        "mvc synth ground-truth-gl --manifest {input.manifest} --config {params.config:q}"
+        " --split {params.split}{params.vocoder} --out {output} > {log} 2>&1"
