@@ -80,6 +80,19 @@ def _train(args: argparse.Namespace) -> None:
     log.info("checkpoint: %s", checkpoint)
 
 
+def _optional_path(value: str | None) -> Path | None:
+    return Path(value) if value else None
+
+
+def _train_vocoder(args: argparse.Namespace) -> None:
+    from mvc.config import load_config
+    from mvc.train.vocoder_stage import train_vocoder_stage
+
+    checkpoint = train_vocoder_stage(load_config(args.config), [Path(m) for m in args.manifests],
+                                     Path(args.out))
+    log.info("vocoder checkpoint: %s", checkpoint)
+
+
 def _synth_run(args: argparse.Namespace) -> None:
     from mvc.config import load_config
     from mvc.systems import get_system
@@ -89,7 +102,8 @@ def _synth_run(args: argparse.Namespace) -> None:
         config = {**config, "synthesis": {**config.get("synthesis", {}),
                                           "lookahead": args.lookahead}}
     get_system(args.system).synthesize(Path(args.checkpoint), Path(args.manifest), args.split,
-                                       config, Path(args.out))
+                                       config, Path(args.out),
+                                       vocoder_checkpoint=_optional_path(args.vocoder))
 
 
 def _ground_truth_gl(args: argparse.Namespace) -> None:
@@ -98,7 +112,8 @@ def _ground_truth_gl(args: argparse.Namespace) -> None:
     from mvc.synth.ground_truth import export_vocoded_ground_truth
 
     rows = [r for r in read_manifest(args.manifest) if args.split in (None, r.split)]
-    export_vocoded_ground_truth(rows, load_config(args.config), Path(args.out))
+    export_vocoded_ground_truth(rows, load_config(args.config), Path(args.out),
+                                _optional_path(args.vocoder))
 
 
 def _score(args: argparse.Namespace) -> None:
@@ -350,6 +365,8 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--lookahead", type=int,
                      help="streaming synthesis with a look-ahead of W frames "
                           "(overrides synthesis.lookahead; default offline)")
+    run.add_argument("--vocoder", help="the trained vocoder's checkpoint (needed when "
+                                       "model.vocoder.kind is hifigan)")
     run.add_argument("--out", required=True, help="output directory")
     ground_truth_gl = _command(synth, "ground-truth-gl", _ground_truth_gl,
                                "a test set's recordings through their log-mel and the "
@@ -359,6 +376,8 @@ def _parser() -> argparse.ArgumentParser:
                                  help="sections audio and model: YAML file or inline JSON")
     ground_truth_gl.add_argument("--split", choices=("train", "val", "test"),
                                  help="only this split (default: every row)")
+    ground_truth_gl.add_argument("--vocoder", help="the trained vocoder's checkpoint (needed "
+                                                   "when model.vocoder.kind is hifigan)")
     ground_truth_gl.add_argument("--out", required=True, help="output directory")
 
     train = _command(commands, "train", _train,
@@ -374,6 +393,17 @@ def _parser() -> argparse.ArgumentParser:
     train.add_argument("--cache", required=True, help="the feature cache directory")
     train.add_argument("--out", required=True,
                        help="output directory (checkpoint.pt, losses.csv, work/)")
+
+    train_vocoder = _command(commands, "train-vocoder", _train_vocoder,
+                             "train the shared HiFi-GAN/iSTFTNet vocoder on the training "
+                             "recordings (resumes after a kill)")
+    train_vocoder.add_argument("--config", required=True,
+                               help="sections seed, audio, model.vocoder, vocoder_training: "
+                                    "YAML file or inline JSON")
+    train_vocoder.add_argument("--manifests", nargs="+", required=True,
+                               help="training manifests (their train rows' audio)")
+    train_vocoder.add_argument("--out", required=True,
+                               help="output directory (checkpoint.pt, losses.csv, work/)")
 
     score = _command(commands, "score", _score,
                      "score a directory of {utt_id}.wav against a manifest with one metric")

@@ -62,9 +62,9 @@ def n_frames(n_samples: int, cfg: MelConfig) -> int:
     return 1 + (n_samples + 2 * (cfg.n_fft // 2) - cfg.n_fft) // cfg.hop_length
 
 
-@lru_cache(maxsize=8)
-def _transform(cfg: MelConfig) -> torchaudio.transforms.MelSpectrogram:
-    """torchaudio's MelSpectrogram with every convention stated, not left to defaults."""
+def mel_transform(cfg: MelConfig) -> torchaudio.transforms.MelSpectrogram:
+    """A new torchaudio MelSpectrogram (mel power) with every convention stated, not left to
+    defaults; differentiable, so the vocoder's mel loss uses it too."""
     return torchaudio.transforms.MelSpectrogram(
         sample_rate=cfg.filterbank_sample_rate or cfg.sample_rate,
         n_fft=cfg.n_fft,
@@ -83,6 +83,14 @@ def _transform(cfg: MelConfig) -> torchaudio.transforms.MelSpectrogram:
     )
 
 
+_transform = lru_cache(maxsize=8)(mel_transform)
+
+
+def normalize_log_mel(mel_power: torch.Tensor, cfg: MelConfig) -> torch.Tensor:
+    """(log(log_floor + mel power) - mean) / std."""
+    return (torch.log(cfg.log_floor + mel_power) - cfg.mean) / cfg.std
+
+
 def log_mel(audio: np.ndarray, cfg: MelConfig) -> np.ndarray:
     """Normalized log-mel of mono audio: float32, shape (n_mels, n_frames(len(audio), cfg)).
 
@@ -97,5 +105,5 @@ def log_mel(audio: np.ndarray, cfg: MelConfig) -> np.ndarray:
                          f"n_fft // 2 = {cfg.n_fft // 2}")
     with torch.no_grad():
         mel = _transform(cfg)(torch.from_numpy(audio.astype(np.float32)))
-        normalized = (torch.log(cfg.log_floor + mel) - cfg.mean) / cfg.std
+        normalized = normalize_log_mel(mel, cfg)
     return normalized.numpy().astype(np.float32)

@@ -3,7 +3,8 @@
 `ground_truth`: the recordings themselves, the floor every system is compared with (their WER
 through the same ASR, their MOS-proxy), as DESIGN.md asks beside every system's numbers.
 `ground_truth_gl`: each recording's log-mel (the training features' settings) through the
-vocoder the systems use, so the cost of the mel + vocoder round trip alone is measured too.
+vocoder the systems use (Griffin-Lim, or the trained vocoder of mvc.train.vocoder_stage),
+so the cost of the mel + vocoder round trip alone is measured too.
 """
 
 from __future__ import annotations
@@ -20,7 +21,6 @@ from mvc.config import build, section
 from mvc.data.manifest import Utterance
 from mvc.errors import InputError
 from mvc.features.mel import MelConfig, log_mel
-from mvc.models.config import VocoderConfig
 
 
 def _recording(row: Utterance, system: str) -> str:
@@ -40,31 +40,20 @@ def export_ground_truth(rows: Sequence[Utterance], out_dir: Path) -> None:
             save(tmp / f"{row.utt_id}.wav", audio, sample_rate)
 
 
-def require_untrained_vocoder(config: VocoderConfig) -> VocoderConfig:
-    """The vocoder settings, when the vocoder needs no training (Griffin-Lim).
-
-    The trainable HiFi-GAN/iSTFTNet generator has no training loop yet: a fresh one would
-    turn every mel into noise, so it is refused rather than used untrained.
-    """
-    if config.kind != "griffin_lim":
-        raise InputError("model.vocoder.kind", f"{config.kind!r}: training this vocoder is not "
-                         "implemented yet", "use griffin_lim (configs/default.yaml)")
-    return config
-
-
 def export_vocoded_ground_truth(rows: Sequence[Utterance], config: Mapping[str, Any],
-                                out_dir: Path) -> None:
+                                out_dir: Path, vocoder_checkpoint: Path | None = None) -> None:
     """Write each row's recording after log-mel -> vocoder as `{utt_id}.wav` at the audio
-    config's rate. `config` holds the `audio` and `model` sections (the vocoder settings)."""
+    config's rate. `config` holds the `audio` and `model` sections (the vocoder settings);
+    `vocoder_checkpoint` is the trained vocoder's (needed for kind hifigan)."""
     import torch
 
     from mvc.models.config import model_config
-    from mvc.models.vocoder import build_vocoder
-
+    from mvc.synth.vocoder import synthesis_vocoder
 
     mel_cfg = build(MelConfig, section(config, "audio"), "audio")
-    vocoder = build_vocoder(require_untrained_vocoder(
-        model_config(section(config, "model"), section(config, "audio")).vocoder), mel_cfg)
+    vocoder = synthesis_vocoder(
+        model_config(section(config, "model"), section(config, "audio")).vocoder, mel_cfg,
+        vocoder_checkpoint)
     with atomic_dir(out_dir) as tmp:
         for row in tqdm(rows, desc="ground truth (vocoded)", unit="utt"):
             wave, _ = load(_recording(row, "ground_truth_gl"), sample_rate=mel_cfg.sample_rate)

@@ -44,9 +44,11 @@ class System(Protocol):
         ...
 
     def synthesize(self, checkpoint: Path, manifest: Path, split: str | None,
-                   config: Mapping[str, Any], out_dir: Path) -> None:
+                   config: Mapping[str, Any], out_dir: Path,
+                   vocoder_checkpoint: Path | None = None) -> None:
         """Synthesize the manifest's rows of `split` (None: all) into out_dir; the other rows
-        may serve as speaker references."""
+        may serve as speaker references. `vocoder_checkpoint`: the shared trained vocoder
+        (mvc.train.vocoder_stage), when the model's vocoder needs one."""
         ...
 
 

@@ -31,10 +31,9 @@ from mvc.features.mel import MelConfig
 from mvc.hashing import record_sha256
 from mvc.models.config import model_config
 from mvc.models.tts import TTSModel, build_model
-from mvc.models.vocoder import build_vocoder
 from mvc.synth.config import synthesis_config
-from mvc.synth.ground_truth import require_untrained_vocoder
 from mvc.synth.synthesize import synthesize_testset
+from mvc.synth.vocoder import synthesis_vocoder
 from mvc.systems.overrides import (
     checkpoint_source,
     system_model_section,
@@ -103,10 +102,12 @@ class MVCSystem:
         return checkpoint
 
     def synthesize(self, checkpoint: Path, manifest: Path, split: str | None,
-                   config: Mapping[str, Any], out_dir: Path) -> None:
+                   config: Mapping[str, Any], out_dir: Path,
+                   vocoder_checkpoint: Path | None = None) -> None:
         """`config`: sections seed and synthesis, and `systems` with this system's entry (and
         its checkpoint_from system's) when it is a variant; without `systems`, the system
-        synthesizes its own checkpoint with the synthesis section as it is."""
+        synthesizes its own checkpoint with the synthesis section as it is.
+        `vocoder_checkpoint`: the trained vocoder, for a model whose vocoder is hifigan."""
         rows = read_manifest(manifest)
         targets = [r for r in rows if split in (None, r.split)]
         source = checkpoint_source(config, self.name) if "systems" in config else self.name
@@ -117,6 +118,6 @@ class MVCSystem:
         limit_threads(synth_cfg.threads)
         device = torch.device(synth_cfg.device)
         model = TTSModel.from_inference_state(model_cfg, saved["state"]).to(device).eval()
-        vocoder = build_vocoder(require_untrained_vocoder(model_cfg.vocoder), mel_cfg)
+        vocoder = synthesis_vocoder(model_cfg.vocoder, mel_cfg, vocoder_checkpoint, device)
         synthesize_testset(self.name, model, vocoder, mel_cfg, rows, targets, synth_cfg,
                            int(section(config, "seed")), manifest, out_dir, device)

@@ -36,10 +36,10 @@ def test_the_round_trip_keeps_length_rate_and_mel(tiny_dataset, tmp_path):
         assert np.abs(a - b)[loud].mean() < 0.25  # normalized log-mel units (std 4 => ~1 nat)
 
 
-def test_a_vocoder_that_needs_training_is_refused(tiny_dataset, tmp_path):
+def test_an_untrained_vocoder_is_refused(tiny_dataset, tmp_path):
     rows = read_manifest(tiny_dataset.manifest)[:1]
     model = {**MODEL, "vocoder": {**MODEL["vocoder"], "kind": "hifigan"}}
-    with pytest.raises(InputError, match="training this vocoder is not implemented"):
+    with pytest.raises(InputError, match=r"vocoder checkpoint is missing.*train_vocoder rule"):
         export_vocoded_ground_truth(rows, {"audio": AUDIO, "model": model}, tmp_path / "gl")
     assert not (tmp_path / "gl").exists()
 

@@ -20,7 +20,9 @@ from mvc.errors import InputError
 from mvc.eval.efficiency import read_timings
 from mvc.systems import get_system, system_names
 from mvc.train.checkpoint import load_checkpoint
+from mvc.train.vocoder_stage import train_vocoder_stage
 from tests.train.conftest import config, write_dataset
+from tests.train.vocoder_setup import hifigan_model, vocoder_sections
 
 SYNTHESIS = {"seed": 7, "synthesis": {"sentence_pause_s": 0.1, "lookahead": None,
                                       "device": "cpu", "threads": 1}}
@@ -204,3 +206,24 @@ def test_a_lookahead_variant_is_streaming_synthesis_of_mvcs_checkpoint(trained, 
     with pytest.raises(InputError, match="a checkpoint_from variant trains nothing"):
         get_system("mvc_w0").train(
             {**config(), "systems": variant["systems"]}, [], tmp_path, tmp_path / "out")
+
+
+def test_a_hifigan_model_synthesizes_with_the_trained_vocoder_and_needs_it(trained,
+                                                                           test_manifest,
+                                                                           tmp_path, capsys):
+    vocoder = train_vocoder_stage(vocoder_sections(steps=2),
+                                  [trained.parent / "train" / "manifest.csv"], tmp_path / "voc")
+    saved = torch.load(trained / "checkpoint.pt", weights_only=False)
+    saved["sections"]["model"]["vocoder"] = hifigan_model()["vocoder"]
+    torch.save(saved, tmp_path / "hifigan.pt")
+    assert synth(tmp_path / "hifigan.pt", test_manifest, tmp_path / "none") == 2
+    assert "the vocoder checkpoint is missing" in capsys.readouterr().err
+    assert not (tmp_path / "none").exists()
+    out = tmp_path / "out"
+    assert synth(tmp_path / "hifigan.pt", test_manifest, out, "--vocoder", str(vocoder)) == 0
+    timings = read_timings(out / "timings.csv")
+    assert len(timings) == len(read_manifest(test_manifest))
+    assert (timings["vocoder_s"] > 0).all()
+    for row in read_manifest(test_manifest):
+        wave, rate = sf.read(out / f"{row.utt_id}.wav")
+        assert rate == 16000 and wave.size > 0 and np.isfinite(wave).all()

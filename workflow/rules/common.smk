@@ -8,6 +8,7 @@ EMBEDDED_ROOT = Path("results/corpus")
 # Pseudo-systems made from the test sets' own recordings; every other system is trained.
 GROUND_TRUTH_SYSTEMS = ("ground_truth", "ground_truth_gl")
 TRAIN_SECTIONS = ("seed", "audio", "model", "training")
+VOCODER_CHECKPOINT = "results/train/vocoder/checkpoint.pt"
 
 
 def checkpoint_from(system):
@@ -187,6 +188,17 @@ def synth_dirs():
     evaluation = config["evaluation"]
     return [f"results/synth/{system}/{testset}" for testset in evaluation["testsets"]
             if has_audio(testset) for system in evaluation["systems"]]
+
+
+def trained_vocoder():
+    """The shared vocoder's checkpoint when model.vocoder.kind needs training (hifigan), else
+    nothing: a Griffin-Lim config plans no train_vocoder job."""
+    return [VOCODER_CHECKPOINT] if config["model"]["vocoder"]["kind"] == "hifigan" else []
+
+
+def vocoder_option():
+    """`--vocoder PATH` for the synthesis commands when the vocoder is trained, else ""."""
+    return "".join(f" --vocoder {path}" for path in trained_vocoder())
 
 
 def ssm_bench():

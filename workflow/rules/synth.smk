@@ -2,13 +2,16 @@
 # timings.csv and references.csv in results/synth/{system}/{testset}; a checkpoint_from
 # variant synthesizes the checkpoint of the system it names, with its synthesis overrides.
 # The ground-truth pseudo-systems: ground_truth (score.smk) and ground_truth_gl (the
-# recordings' log-mels through the same vocoder, the round trip every system pays).
+# recordings' log-mels through the same vocoder, the round trip every system pays). With
+# model.vocoder.kind hifigan both also read the shared trained vocoder (train_vocoder,
+# train.smk).
 
 
 rule synth:
     input:
         checkpoint=synth_checkpoint,
         manifest="results/manifests/{testset}.csv",
+        vocoder=trained_vocoder(),
     output:
         directory("results/synth/{system}/{testset}"),
     wildcard_constraints:
@@ -16,6 +19,7 @@ rule synth:
     params:
         config=synth_config,
         split=config["evaluation"]["split"],
+        vocoder=vocoder_option(),
     log:
         "results/logs/synth/{system}/{testset}.log",
     benchmark:
@@ -26,22 +30,24 @@ rule synth:
     shell:
         "mvc synth run --system {wildcards.system} --checkpoint {input.checkpoint}"
         " --manifest {input.manifest} --config {params.config:q} --split {params.split}"
-        " --out {output} > {log} 2>&1"
+        "{params.vocoder} --out {output} > {log} 2>&1"
 
 
 rule ground_truth_gl:
     input:
-        "results/manifests/{testset}.csv",
+        manifest="results/manifests/{testset}.csv",
+        vocoder=trained_vocoder(),
     output:
         directory("results/synth/ground_truth_gl/{testset}"),
     params:
         config=lambda w: inline({"audio": config["audio"], "model": config["model"]}),
         split=config["evaluation"]["split"],
+        vocoder=vocoder_option(),
     log:
         "results/logs/synth/ground_truth_gl/{testset}.log",
     benchmark:
         "results/benchmarks/synth/ground_truth_gl/{testset}.tsv"
     threads: 1
     shell:
-        "mvc synth ground-truth-gl --manifest {input} --config {params.config:q}"
-        " --split {params.split} --out {output} > {log} 2>&1"
+        "mvc synth ground-truth-gl --manifest {input.manifest} --config {params.config:q}"
+        " --split {params.split}{params.vocoder} --out {output} > {log} 2>&1"

@@ -31,3 +31,32 @@ rule train:
         "mvc train {wildcards.system} --config {params.config:q} --manifests {input.manifests}"
         " --phonemes {input.phonemes} --features {input.features} --cache {params.cache}"
         " --out {params.out} > {log} 2>&1"
+
+
+# The shared vocoder (model.vocoder.kind: hifigan only; synth and ground_truth_gl require it
+# then): one HiFi-GAN/iSTFTNet generator trained on the training datasets' recordings.
+# Resumable states live in results/train/vocoder/work/, as for `train`.
+ruleorder: train_vocoder > train
+
+
+rule train_vocoder:
+    input:
+        manifests=expand("results/manifests/{dataset}.csv", dataset=config["train_datasets"]),
+    output:
+        checkpoint=VOCODER_CHECKPOINT,
+        losses="results/train/vocoder/losses.csv",
+    params:
+        config=lambda w: inline({"seed": config["seed"], "audio": config["audio"],
+                                 "model": {"vocoder": config["model"]["vocoder"]},
+                                 "vocoder_training": config["vocoder_training"]}),
+        out="results/train/vocoder",
+    log:
+        "results/logs/train/vocoder.log",
+    benchmark:
+        "results/benchmarks/train/vocoder.tsv"
+    threads: config["vocoder_training"].get("threads") or 1
+    resources:
+        gpu=1 if config["vocoder_training"].get("device") == "cuda" else 0,
+    shell:
+        "mvc train-vocoder --config {params.config:q} --manifests {input.manifests}"
+        " --out {params.out} > {log} 2>&1"
