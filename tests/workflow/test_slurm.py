@@ -127,6 +127,7 @@ def runs(slurm_node, tmp_path_factory):
     config = small_config(on_slurm)
     small_config(local)
     write_fixture_profile(on_slurm)
+    log_start = SLURMCTLD_LOG.stat().st_size  # job ids may repeat after a restart
     started = [snakemake(workdir, "--cores", "1", *CORPORA, "--configfile", config)
                for workdir in (on_slurm, local)]
     try:
@@ -141,7 +142,7 @@ def runs(slurm_node, tmp_path_factory):
         for process in started:
             if process.poll() is None:
                 process.terminate()
-    return on_slurm, local
+    return on_slurm, local, log_start
 
 
 def slurm_jobs(workdir: Path) -> dict[str, list[int]]:
@@ -154,11 +155,13 @@ def slurm_jobs(workdir: Path) -> dict[str, list[int]]:
 
 
 def test_every_job_went_through_sbatch_and_succeeded(runs):
-    on_slurm, _ = runs
+    on_slurm, _, log_start = runs
     jobs = slurm_jobs(on_slurm)
     assert sorted(jobs) == sorted(RULES)
     assert len(jobs["manifest"]) == 2 and all(len(jobs[r]) == 1 for r in RULES[1:])
-    log = SLURMCTLD_LOG.read_text()
+    with SLURMCTLD_LOG.open() as f:
+        f.seek(log_start)
+        log = f.read()
     for rule, ids in jobs.items():
         for job in ids:
             assert re.search(rf"_slurm_rpc_submit_batch_job: JobId={job}\b", log), (rule, job)
@@ -166,7 +169,7 @@ def test_every_job_went_through_sbatch_and_succeeded(runs):
 
 
 def test_gpu_rules_asked_slurm_for_a_gpu(runs):
-    on_slurm, _ = runs
+    on_slurm, _, _ = runs
     jobs = slurm_jobs(on_slurm)
     for rule in GPU_RULES:
         shown = subprocess.run(["scontrol", "show", "job", str(jobs[rule][0])],
@@ -205,7 +208,7 @@ def outputs(workdir: Path) -> list[Path]:
 def test_outputs_equal_the_local_run(runs):
     """Byte-identical, except torch files (the zip records carry the temporary file's name,
     and the checkpoint the training's duration) and timings.csv (measured times)."""
-    on_slurm, local = runs
+    on_slurm, local, _ = runs
     files = outputs(local)
     assert files == outputs(on_slurm)
     assert any(f.suffix == ".wav" for f in files) and Path(TARGET) in files
