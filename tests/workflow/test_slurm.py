@@ -20,7 +20,8 @@ import pytest
 import torch
 import yaml
 
-from tests.workflow.test_smoke_data import ROOT, SNAKEMAKE, read_csv, scratch_copy
+from .conftest import ROOT, SNAKEMAKE, scratch_copy
+from .test_smoke_data import read_csv
 
 pytestmark = pytest.mark.slurm
 
