@@ -5,9 +5,9 @@ Subjects, at one width (d_model 256: d_inner 512, d_state 16; batch 4; fp32):
   delta_bias and softplus on);
 - `indexed_loop` (`mvc.bench.indexed_loop`, benchmark only): the same scan as a loop that
   indexes the sequence per step, the pattern of mamba_ssm's `selective_scan_ref`, whose
-  backward grows as L^2: the comparator the issue's forward+backward target names. Its
-  forward+backward is timed `indexed_loop_reps` times (default once) and may take up to
-  `indexed_loop_max_call_s` per call;
+  backward grows as L^2: the comparator the issue's forward+backward target names. It is
+  timed `indexed_loop_reps` times (default once), its forward+backward at lengths up to
+  `indexed_loop_max_length` only, and a call may take up to `indexed_loop_max_call_s`;
 - `attention`: torch.nn.MultiheadAttention(512, 8, batch_first=True) self-attention on
   (4, L, 512) with need_weights=False (what the hybrid calls);
 - `bilstm`: torch.nn.LSTM(512, 256, bidirectional=True, batch_first=True) (StyleTTS2's).
@@ -101,6 +101,7 @@ class SsmBench:
     max_call_s: float = 120.0
     indexed_loop_reps: int = 1
     indexed_loop_max_call_s: float = 600.0
+    indexed_loop_max_length: int = 2048  # its forward+backward takes minutes at L = 1024
     memory_budget_gb: float = field(default_factory=lambda: half_of_physical_memory_gb())
     seed: int = 0
 
@@ -112,11 +113,9 @@ class SsmBench:
     def subjects(self) -> tuple[str, ...]:
         return (*self.backends, INDEXED_LOOP, *REFERENCES)
 
-    def reps_of(self, subject: str, kind: str) -> int:
-        """Timed repetitions of a pass: fewer for the indexed loop's forward+backward."""
-        if subject == INDEXED_LOOP and kind == "fwd_bwd":
-            return min(self.reps, self.indexed_loop_reps)
-        return self.reps
+    def reps_of(self, subject: str) -> int:
+        """Timed repetitions of each pass: fewer for the (slow) indexed loop."""
+        return min(self.reps, self.indexed_loop_reps) if subject == INDEXED_LOOP else self.reps
 
     def max_call_s_of(self, subject: str) -> float:
         return self.indexed_loop_max_call_s if subject == INDEXED_LOOP else self.max_call_s
@@ -309,6 +308,9 @@ class _Run:
             if reason is not None:
                 self._skip(record, PASSES, f"backend unavailable: {reason}")
                 return
+        if subject == INDEXED_LOOP and length > self.bench.indexed_loop_max_length:
+            self._skip(record, ("fwd_bwd",), f"fwd_bwd: the indexed loop's is run up to L = "
+                       f"{self.bench.indexed_loop_max_length} only (its backward grows as L^2)")
         for p in PASSES:
             reason = self._too_big(subject, length, p)
             if reason is not None:
@@ -335,7 +337,7 @@ class _Run:
             return
         case = make_case(self.bench, subject, length)
         for p, call in (("fwd", case.infer), ("fwd_bwd", case.train_step)):
-            if p not in record.skipped and len(record.times[p]) < self.bench.reps_of(subject, p):
+            if p not in record.skipped and len(record.times[p]) < self.bench.reps_of(subject):
                 record.times[p].append(_timed(call, self.bench.device))
 
     def warm_up(self, subject: str) -> None:

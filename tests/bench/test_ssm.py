@@ -86,10 +86,10 @@ def test_predicted_overruns_are_skipped_with_the_reason(monkeypatch):
     assert table.loc[("attention", 16), "skipped"] == "fwd,fwd_bwd"
     assert table.loc[("chunked", 8), "reps"] == 2
     assert table.loc[("chunked", 8), "fwd_bwd_reps"] == 2
-    # The indexed loop has its own budget (600 s: nothing skipped here) and times its
-    # forward+backward once by default.
+    # The indexed loop has its own budget (600 s: nothing skipped here) and is timed once
+    # by default.
     assert (table.loc["indexed_loop", "skipped"] == "").all()
-    assert (table.loc["indexed_loop", "reps"] == 2).all()
+    assert (table.loc["indexed_loop", "reps"] == 1).all()
     assert (table.loc["indexed_loop", "fwd_bwd_reps"] == 1).all()
 
 
@@ -97,8 +97,8 @@ def test_indexed_loop_budget_assumes_quadratic_backward(monkeypatch):
     real = ssm._timed
     monkeypatch.setattr(ssm, "_timed", lambda call, device: real(call, device) + 1.0)
     monkeypatch.setattr(ssm, "PeakMemory", lambda preload: NoMemory())
-    bench = SsmBench(d_model=4, lengths=(8, 16, 32), reps=1, backends=("sequential",),
-                     max_call_s=100.0, indexed_loop_max_call_s=3.0)
+    bench = SsmBench(d_model=4, lengths=(8, 16, 32, 64), reps=1, backends=("sequential",),
+                     max_call_s=100.0, indexed_loop_max_call_s=3.0, indexed_loop_max_length=32)
     table = run_ssm_bench(bench).set_index(["subject", "length"])
     # ~1 s per call: the forward (exponent 1) predicts ~2 s at 16 and 32 and runs; the
     # forward+backward, measured at 8 only (nominal exponent 2), predicts ~4 s: skipped.
@@ -106,6 +106,9 @@ def test_indexed_loop_budget_assumes_quadratic_backward(monkeypatch):
     assert table.loc[("indexed_loop", 16), "skipped"] == "fwd_bwd"
     assert table.loc[("indexed_loop", 32), "skipped"] == "fwd_bwd"
     assert "fwd_bwd: predicted" in table.loc[("indexed_loop", 32), "note"]
+    # Above indexed_loop_max_length its forward+backward is never tried.
+    assert table.loc[("indexed_loop", 64), "skipped"] == "fwd_bwd"
+    assert "up to L = 32 only" in table.loc[("indexed_loop", 64), "note"]
     assert table.loc[("sequential", 32), "skipped"] == ""
 
 
