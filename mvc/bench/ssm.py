@@ -3,6 +3,11 @@
 Subjects, at one width (d_model 256: d_inner 512, d_state 16; batch 4; fp32):
 - each scan backend (`mvc.ssm.scan.selective_scan` as the Mamba block calls it: D, z,
   delta_bias and softplus on);
+- `indexed_loop` (`mvc.bench.indexed_loop`, benchmark only): the same scan as a loop that
+  indexes the sequence per step, the pattern of mamba_ssm's `selective_scan_ref`, whose
+  backward grows as L^2: the comparator the issue's forward+backward target names. It is
+  timed `indexed_loop_reps` times (default once), its forward+backward at lengths up to
+  `indexed_loop_max_length` only, and a call may take up to `indexed_loop_max_call_s`;
 - `attention`: torch.nn.MultiheadAttention(512, 8, batch_first=True) self-attention on
   (4, L, 512) with need_weights=False (what the hybrid calls);
 - `bilstm`: torch.nn.LSTM(512, 256, bidirectional=True, batch_first=True) (StyleTTS2's).
@@ -15,14 +20,15 @@ Per subject and length L it measures
 - peak activation memory of a forward pass, for inference (autograd off) and for training
   (autograd on: the graph kept for backward), by `mvc.bench.peak_memory` (CPU: peak RSS
   above the pre-call RSS in a fresh forked process; CUDA: the allocator's peak);
-- speed-ups over `sequential` at the same L and the growth exponent of time (and of the
-  training peak) vs L: the least-squares slope on log-log over L >= fit_min_length.
+- speed-ups over `sequential` and over `indexed_loop` at the same L, and the growth
+  exponent of time (and of the training peak) vs L: the least-squares slope on log-log
+  over L >= fit_min_length.
 
 Configurations that would not finish or fit are skipped with a row that says why: a
 backend unavailable on the device; a call predicted to take over `max_call_s` or a peak
 predicted over `memory_budget_gb`, extrapolated from the subject's two longest measured
 lengths (growth exponent at least 1; before two are measured, the subject's nominal one:
-2 for attention, 1 otherwise).
+2 for attention and for the indexed loop's forward+backward, 1 otherwise).
 """
 
 from __future__ import annotations
@@ -42,6 +48,7 @@ from torch import Tensor, nn
 from tqdm import tqdm
 
 from mvc.atomic import atomic_path
+from mvc.bench.indexed_loop import indexed_loop_scan
 from mvc.bench.peak_memory import MeasurementError, PeakMemory, cuda_peak
 from mvc.errors import InputError
 from mvc.ssm.inputs import scan_inputs
@@ -51,14 +58,20 @@ DEFAULT_LENGTHS = (256, 512, 1024, 2048, 4096, 8192, 16384)
 QUICK_LENGTHS = (256, 512)
 WARM_UP_LENGTH = 16  # a memory measurement's warm-up: JIT loads, lazy inits, small heap
 REFERENCES = ("attention", "bilstm")
-NOMINAL_EXPONENT = {"attention": 2.0}  # time and memory growth assumed before measuring
+INDEXED_LOOP = "indexed_loop"
+INDEXED_LOOP_WARM_UP = 64  # its warm-up length (its backward at L = 1024 takes minutes)
+NOMINAL_EXPONENT = {"attention": {"fwd": 2.0, "fwd_bwd": 2.0, "infer": 2.0, "train": 2.0},
+                    INDEXED_LOOP: {"fwd_bwd": 2.0}}
+"""Growth (time or memory, by kind) assumed before two lengths are measured; else 1."""
 PASSES = ("fwd", "fwd_bwd")
 MB = 2**20
 
 COLUMNS = ("subject", "kind", "device", "length", "fwd_s", "fwd_bwd_s",
-           "fwd_speedup_vs_sequential", "fwd_bwd_speedup_vs_sequential", "infer_peak_mb",
+           "fwd_speedup_vs_sequential", "fwd_bwd_speedup_vs_sequential",
+           "fwd_speedup_vs_indexed_loop", "fwd_bwd_speedup_vs_indexed_loop", "infer_peak_mb",
            "train_peak_mb", "fwd_growth_exponent", "fwd_bwd_growth_exponent",
-           "train_peak_growth_exponent", "reps", "load_1min", "skipped", "note")
+           "train_peak_growth_exponent", "reps", "fwd_bwd_reps", "load_1min", "skipped",
+           "note")
 
 
 def half_of_physical_memory_gb() -> float:
@@ -86,6 +99,9 @@ class SsmBench:
     heads: int = 8
     fit_min_length: int = 1024
     max_call_s: float = 120.0
+    indexed_loop_reps: int = 1
+    indexed_loop_max_call_s: float = 600.0
+    indexed_loop_max_length: int = 2048  # its forward+backward takes minutes at L = 1024
     memory_budget_gb: float = field(default_factory=lambda: half_of_physical_memory_gb())
     seed: int = 0
 
@@ -95,7 +111,14 @@ class SsmBench:
 
     @property
     def subjects(self) -> tuple[str, ...]:
-        return (*self.backends, *REFERENCES)
+        return (*self.backends, INDEXED_LOOP, *REFERENCES)
+
+    def reps_of(self, subject: str) -> int:
+        """Timed repetitions of each pass: fewer for the (slow) indexed loop."""
+        return min(self.reps, self.indexed_loop_reps) if subject == INDEXED_LOOP else self.reps
+
+    def max_call_s_of(self, subject: str) -> float:
+        return self.indexed_loop_max_call_s if subject == INDEXED_LOOP else self.max_call_s
 
 
 def validate(bench: SsmBench) -> None:
@@ -111,8 +134,9 @@ def validate(bench: SsmBench) -> None:
     if not bench.lengths or min(bench.lengths) < 1:
         raise InputError("--lengths", f"lengths must be >= 1, got {bench.lengths}",
                          "give positive integers")
-    if bench.reps < 1:
-        raise InputError("--reps", f"reps must be >= 1, got {bench.reps}", "give 1 or more")
+    if bench.reps < 1 or bench.indexed_loop_reps < 1:
+        raise InputError("--reps", f"reps must be >= 1, got {bench.reps} (indexed loop: "
+                         f"{bench.indexed_loop_reps})", "give 1 or more")
 
 
 # --- what is measured -----------------------------------------------------------------
@@ -165,12 +189,17 @@ def make_case(bench: SsmBench, subject: str, length: int) -> Case:
         plain = bench_scan_inputs(bench, length, requires_grad=False)
         with_grad = bench_scan_inputs(bench, length, requires_grad=True)
 
+        def scan(inputs: dict[str, Tensor]) -> Tensor:
+            if subject == INDEXED_LOOP:
+                return indexed_loop_scan(**inputs, delta_softplus=True)
+            return selective_scan(**inputs, delta_softplus=True, backend=subject)
+
         def infer() -> object:
             with torch.no_grad():
-                return selective_scan(**plain, delta_softplus=True, backend=subject)
+                return scan(plain)
 
         def train_forward() -> object:
-            return selective_scan(**with_grad, delta_softplus=True, backend=subject)
+            return scan(with_grad)
 
     def train_step() -> object:
         out = train_forward()
@@ -210,15 +239,17 @@ def growth_exponent(lengths: list[int], values: list[float]) -> float:
     return float(np.polyfit(np.log(lengths), np.log(values), 1)[0])
 
 
-def _predicted(measured: dict[int, float], length: int, subject: str) -> float | None:
+def _predicted(measured: dict[int, float], length: int, subject: str,
+               kind: str) -> float | None:
     """Extrapolation from the two longest measured lengths below `length` (exponent >= 1),
-    or from one with the nominal exponent; None when nothing was measured."""
+    or from one with the nominal exponent of (subject, kind); None when nothing was
+    measured."""
     below = sorted(n for n in measured if n < length)
     if not below:
         return None
     last = below[-1]
-    exponent = NOMINAL_EXPONENT.get(subject, 1.0)
-    if len(below) >= 2:
+    exponent = NOMINAL_EXPONENT.get(subject, {}).get(kind, 1.0)
+    if len(below) >= 2 and min(measured[below[-2]], measured[last]) > 0:  # 0: a tiny peak
         prev = below[-2]
         exponent = max(1.0, math.log(measured[last] / measured[prev]) / math.log(last / prev))
     return measured[last] * (length / last) ** exponent
@@ -255,9 +286,10 @@ class _Run:
     def _too_big(self, subject: str, length: int, kind: str) -> str | None:
         """A reason when `kind` ("fwd"/"fwd_bwd" time, "infer"/"train" peak) is predicted
         past its budget."""
-        budget, unit, scale = ((self.bench.max_call_s, "s per call", 1.0) if kind in PASSES
+        budget, unit, scale = ((self.bench.max_call_s_of(subject), "s per call", 1.0)
+                               if kind in PASSES
                                else (self.bench.memory_budget_gb, "GB peak", 1e-9))
-        predicted = _predicted(self.series(subject, kind), length, subject)
+        predicted = _predicted(self.series(subject, kind), length, subject, kind)
         if predicted is None or predicted * scale <= budget:
             return None
         return (f"{kind}: predicted {predicted * scale:.3g} {unit} > budget {budget:g} "
@@ -276,6 +308,9 @@ class _Run:
             if reason is not None:
                 self._skip(record, PASSES, f"backend unavailable: {reason}")
                 return
+        if subject == INDEXED_LOOP and length > self.bench.indexed_loop_max_length:
+            self._skip(record, ("fwd_bwd",), f"fwd_bwd: the indexed loop's is run up to L = "
+                       f"{self.bench.indexed_loop_max_length} only (its backward grows as L^2)")
         for p in PASSES:
             reason = self._too_big(subject, length, p)
             if reason is not None:
@@ -302,14 +337,17 @@ class _Run:
             return
         case = make_case(self.bench, subject, length)
         for p, call in (("fwd", case.infer), ("fwd_bwd", case.train_step)):
-            if p not in record.skipped:
+            if p not in record.skipped and len(record.times[p]) < self.bench.reps_of(subject):
                 record.times[p].append(_timed(call, self.bench.device))
 
     def warm_up(self, subject: str) -> None:
         if subject in BACKENDS and BACKENDS[subject].unavailable(
                 torch.device(self.bench.device)) is not None:
             return
-        case = make_case(self.bench, subject, min(self.bench.lengths))
+        length = min(self.bench.lengths)
+        if subject == INDEXED_LOOP:
+            length = min(length, INDEXED_LOOP_WARM_UP)
+        case = make_case(self.bench, subject, length)
         case.infer()
         case.train_step()
 
@@ -335,6 +373,9 @@ def run_ssm_bench(bench: SsmBench) -> pd.DataFrame:
     return _table(bench, run)
 
 
+_KINDS = {**dict.fromkeys(REFERENCES, "reference"), INDEXED_LOOP: "scan_reference"}
+
+
 def _table(bench: SsmBench, run: _Run) -> pd.DataFrame:
     rows = []
     fits = {}
@@ -348,25 +389,29 @@ def _table(bench: SsmBench, run: _Run) -> pd.DataFrame:
             record = run.records[subject, length]
             times = {p: statistics.median(t) if t else math.nan
                      for p, t in record.times.items()}
-            reference = run.records.get(("sequential", length))
             speedups = {}
-            for p in PASSES:
-                base = reference.times[p] if reference is not None else []
-                speedups[p] = (statistics.median(base) / times[p]
-                               if base and record.times[p] else math.nan)
+            for base_subject in ("sequential", INDEXED_LOOP):
+                base_record = run.records.get((base_subject, length))
+                for p in PASSES:
+                    base = base_record.times[p] if base_record is not None else []
+                    speedups[p, base_subject] = (statistics.median(base) / times[p]
+                                                 if base and record.times[p] else math.nan)
             rows.append({
                 "subject": subject,
-                "kind": "reference" if subject in REFERENCES else "scan",
+                "kind": _KINDS.get(subject, "scan"),
                 "device": bench.device, "length": length,
                 "fwd_s": times["fwd"], "fwd_bwd_s": times["fwd_bwd"],
-                "fwd_speedup_vs_sequential": speedups["fwd"],
-                "fwd_bwd_speedup_vs_sequential": speedups["fwd_bwd"],
+                "fwd_speedup_vs_sequential": speedups["fwd", "sequential"],
+                "fwd_bwd_speedup_vs_sequential": speedups["fwd_bwd", "sequential"],
+                "fwd_speedup_vs_indexed_loop": speedups["fwd", INDEXED_LOOP],
+                "fwd_bwd_speedup_vs_indexed_loop": speedups["fwd_bwd", INDEXED_LOOP],
                 "infer_peak_mb": record.peaks.get("infer", math.nan) / MB,
                 "train_peak_mb": record.peaks.get("train", math.nan) / MB,
                 "fwd_growth_exponent": fits[subject, "fwd"],
                 "fwd_bwd_growth_exponent": fits[subject, "fwd_bwd"],
                 "train_peak_growth_exponent": fits[subject, "train"],
                 "reps": len(record.times["fwd"]),
+                "fwd_bwd_reps": len(record.times["fwd_bwd"]),
                 "load_1min": record.load,
                 "skipped": ",".join(p for p in PASSES if p in record.skipped),
                 "note": "; ".join([*dict.fromkeys(record.skipped.values()),
@@ -396,7 +441,10 @@ def targets_summary(table: pd.DataFrame, bench: SsmBench) -> str:
              _at(table, b, 4096, "fwd_speedup_vs_sequential"), 20, True)
         line(f"{b} forward time growth exponent, L >= {bench.fit_min_length}",
              _at(table, b, max(bench.lengths), "fwd_growth_exponent"), 1.15, False)
-        line(f"{b} forward+backward speed-up over sequential at L=1024",
+        line(f"{b} forward+backward speed-up at L=1024 over the indexed loop (the issue's "
+             f"L^2 comparator)", _at(table, b, 1024, "fwd_bwd_speedup_vs_indexed_loop"),
+             50, True)
+        line(f"{b} forward+backward speed-up at L=1024 over sequential (our linear loop)",
              _at(table, b, 1024, "fwd_bwd_speedup_vs_sequential"), 50, True)
         line(f"{b} training peak memory growth exponent (1 = linear in L)",
              _at(table, b, max(bench.lengths), "train_peak_growth_exponent"), 1.15, False)
@@ -413,8 +461,13 @@ def write_ssm_bench(table: pd.DataFrame, bench: SsmBench, out: str) -> str:
     with atomic_path(out) as tmp:
         table.to_csv(tmp, index=False, lineterminator="\n", float_format="%.6g")
     shown = table[["subject", "length", "fwd_s", "fwd_bwd_s", "fwd_speedup_vs_sequential",
-                   "fwd_bwd_speedup_vs_sequential", "infer_peak_mb", "train_peak_mb",
-                   "skipped"]]
+                   "fwd_bwd_speedup_vs_sequential", "fwd_speedup_vs_indexed_loop",
+                   "fwd_bwd_speedup_vs_indexed_loop", "infer_peak_mb", "train_peak_mb",
+                   "reps", "fwd_bwd_reps", "skipped"]].rename(columns={
+                       "fwd_speedup_vs_sequential": "fwd x seq",
+                       "fwd_bwd_speedup_vs_sequential": "fwd_bwd x seq",
+                       "fwd_speedup_vs_indexed_loop": "fwd x idx",
+                       "fwd_bwd_speedup_vs_indexed_loop": "fwd_bwd x idx"})
     exponents = table.drop_duplicates("subject")[
         ["subject", "fwd_growth_exponent", "fwd_bwd_growth_exponent",
          "train_peak_growth_exponent"]]
@@ -424,6 +477,10 @@ def write_ssm_bench(table: pd.DataFrame, bench: SsmBench, out: str) -> str:
         shown.to_markdown(index=False, floatfmt=".4g"),
         f"Growth exponents over L >= {bench.fit_min_length}:\n"
         + exponents.to_markdown(index=False, floatfmt=".3f"),
+        "x seq: speed-up over `sequential` (our loop, linear backward); x idx: over "
+        "`indexed_loop` (per-step indexing as in mamba_ssm's selective_scan_ref, backward "
+        "~L^2). Times are medians of `reps` (forward) and `fwd_bwd_reps` (forward+backward) "
+        "interleaved repetitions.",
         "Skipped:\n" + ("\n".join(notes) if notes else "- none"),
         targets_summary(table, bench),
         f"Load average (1, 5, 15 min) at the end: {load} on {os.cpu_count()} CPUs.",

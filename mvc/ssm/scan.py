@@ -141,7 +141,7 @@ def _mamba_run(u: Tensor, delta: Tensor, A: Tensor, B: Tensor, C: Tensor, D: Ten
 BACKENDS: dict[str, Backend] = {
     "sequential": Backend("sequential", _in_fp32(sequential_scan), lambda device: None),
     "chunked": Backend("chunked", _in_fp32(_gated(chunked_scan)), lambda device: None),
-    "fused": Backend("fused", _in_fp32(_gated(fused.fused_scan)), _cpu_only),
+    "fused": Backend("fused", _in_fp32(fused.fused_selective_scan), _cpu_only),
     "cuda": Backend("cuda", _mamba_run, _cuda_unavailable),
 }
 

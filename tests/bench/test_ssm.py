@@ -24,18 +24,29 @@ def test_quick_cli_writes_every_requested_row(tmp_path, capsys):
     table = pd.read_csv(out, keep_default_na=False, na_values=[""])
     assert tuple(table.columns) == COLUMNS
     assert list(zip(table["subject"], table["length"], strict=True)) == [
-        (s, n) for s in ("sequential", "chunked", "cuda", "attention", "bilstm") for n in (8, 16)]
+        (s, n) for s in ("sequential", "chunked", "cuda", "indexed_loop", "attention", "bilstm")
+        for n in (8, 16)]
+    assert table.set_index("subject")["kind"].to_dict() == {
+        "sequential": "scan", "chunked": "scan", "cuda": "scan",
+        "indexed_loop": "scan_reference", "attention": "reference", "bilstm": "reference"}
     measured = table[table["subject"] != "cuda"]
     assert (measured["fwd_s"] > 0).all() and (measured["fwd_bwd_s"] > 0).all()
     assert (measured["infer_peak_mb"] >= 0).all() and (measured["train_peak_mb"] >= 0).all()
-    assert (measured["reps"] == 1).all() and (measured["skipped"].isna()).all()
+    assert (measured["reps"] == 1).all() and (measured["fwd_bwd_reps"] == 1).all()
+    assert measured["skipped"].isna().all()
     sequential = table[table["subject"] == "sequential"]
     assert (sequential["fwd_speedup_vs_sequential"] == 1).all()
+    loop = table[table["subject"] == "indexed_loop"]
+    assert (loop["fwd_bwd_speedup_vs_indexed_loop"] == 1).all()
+    ratio = sequential["fwd_bwd_s"].to_numpy() / loop["fwd_bwd_s"].to_numpy()
+    np.testing.assert_allclose(sequential["fwd_bwd_speedup_vs_indexed_loop"], 1 / ratio,
+                               rtol=1e-5)  # the CSV keeps 6 digits
     cuda = table[table["subject"] == "cuda"]
     assert (cuda["skipped"] == "fwd,fwd_bwd").all() and cuda["fwd_s"].isna().all()
     assert cuda["note"].str.contains("backend unavailable").all()
     printed = capsys.readouterr().out
     assert "Targets (measured in this run)" in printed
+    assert "chunked forward+backward speed-up at L=1024 over the indexed loop" in printed
     assert "cuda L=8: backend unavailable" in printed
     assert [p.name for p in out.parent.iterdir()] == ["ssm.csv"]
 
@@ -74,6 +85,31 @@ def test_predicted_overruns_are_skipped_with_the_reason(monkeypatch):
     # Attention's nominal exponent is 2 (~1 s at 8 predicts ~4 s at 16).
     assert table.loc[("attention", 16), "skipped"] == "fwd,fwd_bwd"
     assert table.loc[("chunked", 8), "reps"] == 2
+    assert table.loc[("chunked", 8), "fwd_bwd_reps"] == 2
+    # The indexed loop has its own budget (600 s: nothing skipped here) and is timed once
+    # by default.
+    assert (table.loc["indexed_loop", "skipped"] == "").all()
+    assert (table.loc["indexed_loop", "reps"] == 1).all()
+    assert (table.loc["indexed_loop", "fwd_bwd_reps"] == 1).all()
+
+
+def test_indexed_loop_budget_assumes_quadratic_backward(monkeypatch):
+    real = ssm._timed
+    monkeypatch.setattr(ssm, "_timed", lambda call, device: real(call, device) + 1.0)
+    monkeypatch.setattr(ssm, "PeakMemory", lambda preload: NoMemory())
+    bench = SsmBench(d_model=4, lengths=(8, 16, 32, 64), reps=1, backends=("sequential",),
+                     max_call_s=100.0, indexed_loop_max_call_s=3.0, indexed_loop_max_length=32)
+    table = run_ssm_bench(bench).set_index(["subject", "length"])
+    # ~1 s per call: the forward (exponent 1) predicts ~2 s at 16 and 32 and runs; the
+    # forward+backward, measured at 8 only (nominal exponent 2), predicts ~4 s: skipped.
+    assert table.loc[("indexed_loop", 8), "skipped"] == ""
+    assert table.loc[("indexed_loop", 16), "skipped"] == "fwd_bwd"
+    assert table.loc[("indexed_loop", 32), "skipped"] == "fwd_bwd"
+    assert "fwd_bwd: predicted" in table.loc[("indexed_loop", 32), "note"]
+    # Above indexed_loop_max_length its forward+backward is never tried.
+    assert table.loc[("indexed_loop", 64), "skipped"] == "fwd_bwd"
+    assert "up to L = 32 only" in table.loc[("indexed_loop", 64), "note"]
+    assert table.loc[("sequential", 32), "skipped"] == ""
 
 
 def test_growth_exponent_is_the_log_log_slope():
