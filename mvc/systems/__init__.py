@@ -21,6 +21,7 @@ REGISTRY: dict[str, str] = {
     "mvc": "mvc.systems.mvc:MVCSystem",
     "styletts2": "mvc.systems.mvc:MVCSystem",
     "hybrid": "mvc.systems.mvc:MVCSystem",
+    "vits": "baselines.vits.system:VitsSystem",
 }
 
 
