@@ -61,7 +61,8 @@ def _loss_terms(disc: dict[str, Any], gen: dict[str, Any]) -> dict[str, str]:
     terms = {"total": gen["loss"], "disc_total": disc["loss"]}
     terms.update({k.removeprefix("loss_"): v for k, v in gen.items() if k != "loss"})
     terms.update({k.removeprefix("loss_"): v for k, v in disc.items() if k != "loss"})
-    return {name: f"{float(value):.6g}" for name, value in terms.items()}
+    return {name: f"{float(value.detach() if torch.is_tensor(value) else value):.6g}"
+            for name, value in terms.items()}
 
 
 def _check_finite(losses: dict[str, torch.Tensor], step: int, batch: dict[str, Any]) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 from pathlib import Path
 
 import numpy as np
@@ -18,7 +19,6 @@ from baselines.vits.infer import infer
 from baselines.vits.system import INFERENCE_PARTS, load_vits, parameter_counts
 from baselines.vits.tokens import vits_ids
 from mvc.cli import main
-from mvc.errors import InputError
 from mvc.eval.efficiency import read_timings
 from mvc.systems import get_system, system_names
 from mvc.text.symbols import default_table
@@ -100,7 +100,11 @@ def test_training_writes_the_generator_checkpoint_and_a_falling_loss_log(trained
 
 
 def test_a_killed_run_resumes_to_the_uninterrupted_weights_and_log(trained, data, monkeypatch):
+    # The reference is trained here rather than taken from the `trained` fixture: the first
+    # training in a process that extracted features in-process (write_dataset) was measured
+    # to run about 10x slower and to differ from later runs in the 6th digit (a grad norm).
     files, _, root = data
+    assert train(files, root / "reference") == 0
     real = vits_train.write_loss_log
 
     def kill_at_step_2(rows, path):
@@ -113,9 +117,10 @@ def test_a_killed_run_resumes_to_the_uninterrupted_weights_and_log(trained, data
         train(files, root / "resumed")
     monkeypatch.setattr(vits_train, "write_loss_log", real)
     assert train(files, root / "resumed") == 0
-    assert read_csv(root / "resumed" / "losses.csv") == read_csv(trained / "losses.csv")
+    assert read_csv(root / "resumed" / "losses.csv") == read_csv(root / "reference" /
+                                                                  "losses.csv")
     resumed = load_checkpoint(root / "resumed" / "checkpoint.pt", "vits")["state"]
-    reference = load_checkpoint(trained / "checkpoint.pt", "vits")["state"]
+    reference = load_checkpoint(root / "reference" / "checkpoint.pt", "vits")["state"]
     assert resumed.keys() == reference.keys()
     assert all(torch.equal(resumed[k], reference[k]) for k in reference)
 
@@ -192,11 +197,11 @@ def test_synthesis_is_reproducible_and_per_utterance(synthesized, trained, data,
                               sf.read(synthesized / "utt2.wav")[0][:100])
 
 
-def test_streaming_is_refused(trained, data, tmp_path):
+def test_streaming_is_refused(trained, data, tmp_path, capsys):
     _, test, _ = data
     streaming = {**SYNTHESIS, "synthesis": {**SYNTHESIS["synthesis"], "lookahead": 8}}
-    with pytest.raises(InputError, match="no streaming mode"):
-        synth(trained / "checkpoint.pt", test.manifest, tmp_path / "s", streaming)
+    assert synth(trained / "checkpoint.pt", test.manifest, tmp_path / "s", streaming) == 2
+    assert "no streaming mode" in capsys.readouterr().err
     assert not (tmp_path / "s").exists()
 
 
@@ -204,8 +209,8 @@ def test_streaming_is_refused(trained, data, tmp_path):
     ({"mvc": {}}, r"systems\.vits.*add `vits: \{\}`"),
     ({"vits": {"model_args": {"num_chars": 3}}}, "set by the adapter"),
 ])
-def test_bad_config_fails_before_training(data, tmp_path, systems, message):
+def test_bad_config_fails_before_training(data, tmp_path, capsys, systems, message):
     files, _, _ = data
-    with pytest.raises(InputError, match=message):
-        train(files, tmp_path / "out", {**sections(), "systems": systems})
+    assert train(files, tmp_path / "out", {**sections(), "systems": systems}) == 2
+    assert re.search(message, capsys.readouterr().err)
     assert not (tmp_path / "out").exists()
