@@ -4,9 +4,10 @@
 (checked against each other by mvc.train.dataset) -> one coqui sample dict per `train` row
 (`text` is our espeak-ng phoneme string, `token_ids` our ids of it, `audio_file` the
 recording). `VitsTrainingSet` keeps the same utterances as the other systems (those with at
-most training.max_frames feature frames), loads each recording once at audio.sample_rate and
-collates batches with the keys of coqui's `VitsDataset.collate_fn`, which
-`Vits.format_batch` and `format_batch_on_device` turn into spectrograms.
+most training.max_frames feature frames), reads each batch's recordings at audio.sample_rate
+(per batch: a paper-scale corpus would not fit in memory) and collates batches with the keys
+of coqui's `VitsDataset.collate_fn`, which `Vits.format_batch` and `format_batch_on_device`
+turn into spectrograms.
 """
 
 from __future__ import annotations
@@ -29,8 +30,9 @@ from .tokens import vits_ids
 
 @dataclass(frozen=True)
 class Sample:
-    """One training utterance in coqui's sample layout, plus our token ids and frame count."""
+    """One training utterance in coqui's sample layout, plus our id, token ids and frames."""
 
+    utt_id: str
     text: str
     audio_file: str
     speaker_name: str
@@ -60,14 +62,14 @@ def coqui_samples(files: DatasetFiles, n_symbols: int, split: str = "train") -> 
             raise InputError(files.manifest, f"training utterance {row.utt_id!r} has no audio",
                              "VITS trains on recordings: give every train row an audio_path")
         example = examples[row.utt_id]
-        samples.append(Sample(phonemes[row.utt_id], row.audio_path, row.speaker, row.language,
-                              f"{files.manifest.stem}#{row.utt_id}", str(files.manifest.parent),
-                              example.token_ids, example.n_frames))
+        samples.append(Sample(row.utt_id, phonemes[row.utt_id], row.audio_path, row.speaker,
+                              row.language, f"{files.manifest.stem}#{row.utt_id}",
+                              str(files.manifest.parent), example.token_ids, example.n_frames))
     return samples
 
 
 class VitsTrainingSet:
-    """Samples with their recordings loaded once (float32 at `sample_rate`) and coqui ids."""
+    """Samples with their coqui ids; recordings are read (float32 at `sample_rate`) per batch."""
 
     def __init__(self, samples: Sequence[Sample], symbols: Sequence[str], tokenizer: Any,
                  sample_rate: int) -> None:
@@ -75,7 +77,6 @@ class VitsTrainingSet:
         self.sample_rate = sample_rate
         self.ids = [vits_ids(s.token_ids, symbols, tokenizer, s.audio_unique_name)
                     for s in self.samples]
-        self._waves: dict[int, torch.Tensor] = {}
 
     def __len__(self) -> int:
         return len(self.samples)
@@ -85,10 +86,8 @@ class VitsTrainingSet:
         return [s.n_frames for s in self.samples]
 
     def wave(self, index: int) -> torch.Tensor:
-        if index not in self._waves:
-            wave, _ = audio.load(self.samples[index].audio_file, sample_rate=self.sample_rate)
-            self._waves[index] = torch.from_numpy(wave)
-        return self._waves[index]
+        wave, _ = audio.load(self.samples[index].audio_file, sample_rate=self.sample_rate)
+        return torch.from_numpy(wave)
 
     def batch(self, indices: Sequence[int]) -> dict[str, Any]:
         """The collated batch (VitsDataset.collate_fn's keys), zero-padded at the end."""

@@ -141,7 +141,7 @@ class VitsSystem:
         rows = train_vits(model, data, train_cfg, seed, out_dir / "work", fingerprint, device)
         write_loss_log(rows, out_dir / "losses.csv")
         write_csv_atomic(out_dir / "excluded.csv", ("utt_id", "n_frames", "reason"),
-                         [{"utt_id": s.audio_unique_name.split("#", 1)[1], "n_frames": s.n_frames,
+                         [{"utt_id": s.utt_id, "n_frames": s.n_frames,
                            "reason": f"over training.max_frames ({train_cfg.max_frames})"}
                           for s in excluded])
         write_text_atomic(out_dir / PARAMS, json.dumps(parameter_counts(model), indent=2) + "\n")
