@@ -30,6 +30,7 @@ REGISTRY: dict[str, str] = {
     "mvc_w0": "mvc.systems.mvc:MVCSystem",
     "mvc_w8": "mvc.systems.mvc:MVCSystem",
     "mvc_w32": "mvc.systems.mvc:MVCSystem",
+    "vits": "baselines.vits.system:VitsSystem",
 }
 
 
