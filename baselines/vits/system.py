@@ -12,7 +12,6 @@ timings.csv. VITS is speaker-agnostic here: it takes no reference audio (docs/mo
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import time
@@ -25,7 +24,7 @@ import torch
 from tqdm import tqdm
 
 from mvc import audio
-from mvc.atomic import atomic_dir, write_csv_atomic, write_text_atomic
+from mvc.atomic import atomic_dir
 from mvc.config import section
 from mvc.data.manifest import read_manifest
 from mvc.errors import InputError
@@ -35,12 +34,12 @@ from mvc.memory import MIB, peak_bytes, reset_peak
 from mvc.synth.config import synthesis_config
 from mvc.synth.references import derived_seed
 from mvc.synth.synthesize import sentence_ids
+from mvc.systems.outputs import write_training_outputs
 from mvc.text.symbols import default_table
-from mvc.train.checkpoint import load_checkpoint, save_checkpoint
+from mvc.train.checkpoint import load_checkpoint
 from mvc.train.config import training_config
 from mvc.train.dataset import DatasetFiles
 from mvc.train.distributed import limit_threads
-from mvc.train.loop import write_loss_log
 
 from .config import build_vits, check_overrides, vits_config
 from .data import Sample, VitsTrainingSet, coqui_samples
@@ -51,7 +50,6 @@ from .train import train_vits
 log = logging.getLogger(__name__)
 
 NAME = "vits"
-PARAMS = "params.json"
 INFERENCE_PARTS = ("text_encoder", "duration_predictor", "flow", "waveform_decoder")
 
 
@@ -140,19 +138,13 @@ class VitsSystem:
             "data": [[s.audio_unique_name, s.audio_file, list(s.token_ids)] for s in samples]})
         started = time.perf_counter()
         rows = train_vits(model, data, train_cfg, seed, out_dir / "work", fingerprint, device)
-        write_loss_log(rows, out_dir / "losses.csv")
-        write_csv_atomic(out_dir / "excluded.csv", ("utt_id", "n_frames", "reason"),
-                         [{"utt_id": s.utt_id, "n_frames": s.n_frames,
-                           "reason": f"over training.max_frames ({train_cfg.max_frames})"}
-                          for s in excluded])
-        write_text_atomic(out_dir / PARAMS, json.dumps(parameter_counts(model), indent=2) + "\n")
         state = {k: v for k, v in model.state_dict().items() if not k.startswith("disc.")}
-        checkpoint = out_dir / "checkpoint.pt"
-        save_checkpoint(checkpoint, self.name, sections, state,
-                        {"steps": len(rows), "utterances": len(samples),
-                         "excluded": len(excluded), "fingerprint": fingerprint,
-                         "seconds_this_run": time.perf_counter() - started})
-        return checkpoint
+        return write_training_outputs(
+            out_dir, self.name, sections, state, rows,
+            [(s.utt_id, s.n_frames) for s in excluded], train_cfg.max_frames,
+            parameter_counts(model),
+            {"utterances": len(samples), "excluded": len(excluded), "fingerprint": fingerprint,
+             "seconds_this_run": time.perf_counter() - started})
 
     def synthesize(self, checkpoint: Path, manifest: Path, split: str | None,
                    config: Mapping[str, Any], out_dir: Path,

@@ -75,6 +75,18 @@ class DiscriminatorConfig:
                                  "use groups that divide both channel counts")
 
 
+def _conv_stack(convs: nn.ModuleList, post: nn.Module, x: Tensor) -> tuple[Tensor, list[Tensor]]:
+    """A sub-discriminator's body: leaky-ReLU convs then the output conv; the flattened
+    logits and every layer's output (the feature maps that feature matching compares)."""
+    features = []
+    for conv in convs:
+        x = F.leaky_relu(conv(x), LEAKY_SLOPE)
+        features.append(x)
+    x = post(x)
+    features.append(x)
+    return x.flatten(1), features
+
+
 class PeriodDiscriminator(nn.Module):
     """HiFi-GAN's sub-discriminator of one period."""
 
@@ -92,14 +104,7 @@ class PeriodDiscriminator(nn.Module):
         batch, _, length = wave.shape
         if length % self.period:
             wave = F.pad(wave, (0, self.period - length % self.period), mode="reflect")
-        x = wave.view(batch, 1, -1, self.period)
-        features = []
-        for conv in self.convs:
-            x = F.leaky_relu(conv(x), LEAKY_SLOPE)
-            features.append(x)
-        x = self.post(x)
-        features.append(x)
-        return x.flatten(1), features
+        return _conv_stack(self.convs, self.post, wave.view(batch, 1, -1, self.period))
 
 
 class ScaleDiscriminator(nn.Module):
@@ -115,14 +120,7 @@ class ScaleDiscriminator(nn.Module):
         self.post = norm(nn.Conv1d(channels[-1], 1, 3, 1, padding=1))
 
     def forward(self, wave: Tensor) -> tuple[Tensor, list[Tensor]]:
-        x = wave
-        features = []
-        for conv in self.convs:
-            x = F.leaky_relu(conv(x), LEAKY_SLOPE)
-            features.append(x)
-        x = self.post(x)
-        features.append(x)
-        return x.flatten(1), features
+        return _conv_stack(self.convs, self.post, wave)
 
 
 class Discriminators(nn.Module):

@@ -14,8 +14,6 @@ conditioning path, text encoder, aligner; the efficiency table's parameters) and
 
 from __future__ import annotations
 
-import csv
-import json
 import logging
 import time
 from collections.abc import Mapping, Sequence
@@ -24,7 +22,6 @@ from typing import Any
 
 import torch
 
-from mvc.atomic import atomic_path, write_text_atomic
 from mvc.config import build, section
 from mvc.data.manifest import read_manifest
 from mvc.features.mel import MelConfig
@@ -34,29 +31,21 @@ from mvc.models.tts import TTSModel, build_model
 from mvc.synth.config import synthesis_config
 from mvc.synth.synthesize import synthesize_testset
 from mvc.synth.vocoder import synthesis_vocoder
+from mvc.systems.outputs import CHECKPOINT, write_training_outputs
 from mvc.systems.overrides import (
     checkpoint_source,
     system_model_section,
     system_synthesis_section,
 )
-from mvc.train.checkpoint import load_checkpoint, save_checkpoint
+from mvc.train.checkpoint import load_checkpoint
 from mvc.train.config import training_config
-from mvc.train.dataset import DatasetFiles, Example, load_training_set
+from mvc.train.dataset import DatasetFiles, load_training_set
 from mvc.train.distributed import limit_threads, setup
-from mvc.train.loop import train_stages, write_loss_log
+from mvc.train.loop import train_stages
 
 log = logging.getLogger(__name__)
 
 TRAIN_SECTIONS = ("seed", "audio", "training")
-PARAMS = "params.json"
-
-
-def _write_excluded(excluded: Sequence[Example], max_frames: int | None, path: Path) -> None:
-    with atomic_path(path) as tmp, tmp.open("w", newline="", encoding="utf-8") as f:
-        writer = csv.writer(f, lineterminator="\n")
-        writer.writerow(("utt_id", "n_frames", "reason"))
-        writer.writerows((e.utt_id, e.n_frames, f"over training.max_frames ({max_frames})")
-                         for e in excluded)
 
 
 class MVCSystem:
@@ -86,19 +75,16 @@ class MVCSystem:
         started = time.perf_counter()
         rows = train_stages(model, data, train_cfg, int(sections["seed"]), out_dir / "work",
                             fingerprint, processes)
-        checkpoint = out_dir / "checkpoint.pt"
+        checkpoint = out_dir / CHECKPOINT
         if processes.is_main:
-            write_loss_log(rows, out_dir / "losses.csv")
-            _write_excluded(excluded, train_cfg.max_frames, out_dir / "excluded.csv")
-            write_text_atomic(out_dir / PARAMS,
-                              json.dumps(model.parameter_counts(), indent=2) + "\n")
-            save_checkpoint(checkpoint, self.name,
-                            {"seed": sections["seed"], "audio": sections["audio"],
-                             "model": sections["model"]},
-                            model.inference_state_dict(),
-                            {"steps": len(rows), "utterances": len(data),
-                             "excluded": len(excluded), "fingerprint": fingerprint,
-                             "seconds_this_run": time.perf_counter() - started})
+            write_training_outputs(
+                out_dir, self.name,
+                {"seed": sections["seed"], "audio": sections["audio"], "model": sections["model"]},
+                model.inference_state_dict(), rows,
+                [(e.utt_id, e.n_frames) for e in excluded], train_cfg.max_frames,
+                model.parameter_counts(),
+                {"utterances": len(data), "excluded": len(excluded), "fingerprint": fingerprint,
+                 "seconds_this_run": time.perf_counter() - started})
         return checkpoint
 
     def synthesize(self, checkpoint: Path, manifest: Path, split: str | None,
