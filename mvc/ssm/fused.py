@@ -55,7 +55,6 @@ import math
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 from torch import Tensor
 
 try:
@@ -398,29 +397,15 @@ def fused_scan(u: Tensor, delta: Tensor, A: Tensor, B: Tensor, C: Tensor,
                         C.transpose(1, 2).contiguous(), h0, no_ckpt, checkpoint_every)
 
 
-def fused_selective_scan(u: Tensor, delta: Tensor, A: Tensor, B: Tensor, C: Tensor,
-                         D: Tensor | None, z: Tensor | None, delta_bias: Tensor | None,
-                         delta_softplus: bool,
-                         initial_state: Tensor | None) -> tuple[Tensor, Tensor]:
-    """The whole scan on fp32 CPU inputs (the `fused` backend's entry point).
-
-    Without autograd, one kernel call does everything: delta's bias and softplus, the scan,
-    the D skip and the z gate (the separate torch passes over (batch, d_inner, L) took
-    more time than the scan at L = 4096). With autograd, those are torch operations around
-    the differentiable `fused_scan`.
-    """
-    tensors = (u, delta, A, B, C, D, z, delta_bias, initial_state)
-    if torch.is_grad_enabled() and any(t is not None and t.requires_grad for t in tensors):
-        if delta_bias is not None:
-            delta = delta + delta_bias[:, None]
-        if delta_softplus:
-            delta = F.softplus(delta)
-        y, last_state = fused_scan(u, delta, A, B, C, initial_state)
-        if D is not None:
-            y = y + D[:, None] * u
-        if z is not None:
-            y = y * F.silu(z)
-        return y, last_state
+def fused_gated_scan(u: Tensor, delta: Tensor, A: Tensor, B: Tensor, C: Tensor,
+                     D: Tensor | None, z: Tensor | None, delta_bias: Tensor | None,
+                     delta_softplus: bool,
+                     initial_state: Tensor | None) -> tuple[Tensor, Tensor]:
+    """The whole scan on fp32 CPU inputs, without autograd, in one kernel call: delta's bias
+    and softplus, the scan, the D skip and the z gate (the separate torch passes over
+    (batch, d_inner, L) took more time than the scan at L = 4096). With autograd the
+    `fused` backend gates the differentiable `fused_scan` with torch operations instead
+    (mvc.ssm.scan)."""
     u, delta, A = u.contiguous(), delta.contiguous(), A.contiguous()
     h0 = (u.new_zeros(u.shape[0], u.shape[1], A.shape[1]) if initial_state is None
           else initial_state.contiguous())

@@ -99,6 +99,19 @@ def _in_fp32(run: Callable[..., tuple[Tensor, Tensor]]) -> Callable[..., tuple[T
 
 
 @functools.cache
+def _fused_run(u: Tensor, delta: Tensor, A: Tensor, B: Tensor, C: Tensor, D: Tensor | None,
+               z: Tensor | None, delta_bias: Tensor | None, delta_softplus: bool,
+               initial_state: Tensor | None) -> tuple[Tensor, Tensor]:
+    """`fused`: with autograd, its differentiable core gated like the others; without, one
+    kernel that also applies the bias, softplus, D skip and z gate."""
+    tensors = (u, delta, A, B, C, D, z, delta_bias, initial_state)
+    if torch.is_grad_enabled() and any(t is not None and t.requires_grad for t in tensors):
+        return _gated(fused.fused_scan)(u, delta, A, B, C, D, z, delta_bias, delta_softplus,
+                                        initial_state)
+    return fused.fused_gated_scan(u, delta, A, B, C, D, z, delta_bias, delta_softplus,
+                                  initial_state)
+
+
 def _mamba_scan_fn() -> Callable[..., tuple[Tensor, Tensor]] | None:
     """mamba_ssm's `selective_scan_fn`, or None when mamba_ssm (or its CUDA build) fails."""
     try:
@@ -141,7 +154,7 @@ def _mamba_run(u: Tensor, delta: Tensor, A: Tensor, B: Tensor, C: Tensor, D: Ten
 BACKENDS: dict[str, Backend] = {
     "sequential": Backend("sequential", _in_fp32(sequential_scan), lambda device: None),
     "chunked": Backend("chunked", _in_fp32(_gated(chunked_scan)), lambda device: None),
-    "fused": Backend("fused", _in_fp32(fused.fused_selective_scan), _cpu_only),
+    "fused": Backend("fused", _in_fp32(_fused_run), _cpu_only),
     "cuda": Backend("cuda", _mamba_run, _cuda_unavailable),
 }
 
