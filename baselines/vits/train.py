@@ -88,13 +88,8 @@ def _save(model: nn.Module, optimizers: list, schedulers: list, position: Positi
 
 def _resume(model: nn.Module, optimizers: list, schedulers: list, work_dir: Path,
             fingerprint: str) -> tuple[Position, list[dict[str, Any]]]:
-    state = checkpoint.latest_state(work_dir)
+    state = checkpoint.resumable_state(work_dir, fingerprint)
     if state is None:
-        return Position(), []
-    if state["fingerprint"] != fingerprint:
-        log.warning("%s holds states of another configuration or data; starting over", work_dir)
-        for path in checkpoint.state_paths(work_dir):
-            path.unlink()
         return Position(), []
     model.load_state_dict(state["model"])
     for optimizer, saved in zip(optimizers, state["optimizer"], strict=True):

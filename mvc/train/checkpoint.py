@@ -11,6 +11,7 @@ state dict (without the training-only aligner): everything synthesis needs, noth
 
 from __future__ import annotations
 
+import logging
 import re
 from pathlib import Path
 from typing import Any
@@ -19,6 +20,8 @@ import torch
 
 from mvc.atomic import atomic_path
 from mvc.errors import InputError
+
+log = logging.getLogger(__name__)
 
 STATE_FORMAT = "mvc-train-state/1"
 CHECKPOINT_FORMAT = "mvc-checkpoint/1"
@@ -67,6 +70,21 @@ def latest_state(work_dir: Path) -> dict[str, Any] | None:
     return _load(paths[-1], STATE_FORMAT,
                  f"delete {paths[-1]} to resume from the state before it (or {work_dir} to "
                  "start over)")
+
+
+def resumable_state(work_dir: Path, fingerprint: str,
+                    delete_stale: bool = True) -> dict[str, Any] | None:
+    """The newest training state in `work_dir` if this configuration and data saved it (its
+    `fingerprint` matches), else None. A state of another configuration is stale: training
+    starts over, and its files are deleted when `delete_stale` (the main process does it)."""
+    state = latest_state(work_dir)
+    if state is None or state["fingerprint"] == fingerprint:
+        return state
+    log.warning("%s holds states of another configuration or data; starting over", work_dir)
+    if delete_stale:
+        for path in state_paths(work_dir):
+            path.unlink()
+    return None
 
 
 def save_checkpoint(path: Path, system: str, sections: dict[str, Any],

@@ -82,15 +82,9 @@ def write_loss_log(rows: list[dict[str, Any]], path: Path) -> None:
 
 def _resume(model: Trainable, work_dir: Path, fingerprint: str,
             processes: Processes) -> tuple[Position, list[dict[str, Any]], dict | None]:
-    state = checkpoint.latest_state(work_dir)
+    state = checkpoint.resumable_state(work_dir, fingerprint, delete_stale=processes.is_main)
     if state is None:
-        return Position(), [], None
-    if state["fingerprint"] != fingerprint:
-        log.warning("%s holds states of another configuration or data; starting over", work_dir)
-        if processes.is_main:
-            for path in checkpoint.state_paths(work_dir):
-                path.unlink()
-        barrier(processes)
+        barrier(processes)  # no rank reads the work directory while a stale state is deleted
         return Position(), [], None
     model.load_state_dict(state["model"])
     torch.set_rng_state(state["rng"])

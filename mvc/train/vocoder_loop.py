@@ -109,13 +109,8 @@ def _resume(generator: nn.Module, discriminators: nn.Module,
             optimizers: tuple[torch.optim.Optimizer, torch.optim.Optimizer], work_dir: Path,
             fingerprint: str) -> tuple[int, list[dict[str, Any]]]:
     """Load the newest state into the networks and optimizers; (steps done, log rows)."""
-    state = checkpoint.latest_state(work_dir)
+    state = checkpoint.resumable_state(work_dir, fingerprint)
     if state is None:
-        return 0, []
-    if state["fingerprint"] != fingerprint:
-        log.warning("%s holds states of another configuration or data; starting over", work_dir)
-        for path in checkpoint.state_paths(work_dir):
-            path.unlink()
         return 0, []
     generator.load_state_dict(state["generator"])
     discriminators.load_state_dict(state["discriminators"])
