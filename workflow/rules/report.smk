@@ -32,7 +32,6 @@ rule report:
         stats="results/stats",
         plots="results/plots",
         manifests=expand("results/manifests/{dataset}.csv", dataset=all_datasets()),
-        data=data_stage_outputs(),
         scores=score_targets(),
         synth=synth_dirs(),
         params=trained_params(),
