@@ -189,6 +189,18 @@ def _report_plots(args: argparse.Namespace) -> None:
     print("\n".join(lines))
 
 
+def _report_runtimes(args: argparse.Namespace) -> None:
+    from mvc.atomic import atomic_dir
+    from mvc.report.runtimes import read_benchmarks, summarize_runtimes
+
+    table = summarize_runtimes(read_benchmarks(Path(args.benchmarks)))
+    markdown = table.to_markdown(index=False, floatfmt=".1f")
+    with atomic_dir(args.out) as tmp:
+        table.to_csv(tmp / "runtimes.csv", index=False, lineterminator="\n")
+        (tmp / "runtimes.md").write_text(markdown + "\n", encoding="utf-8")
+    print(markdown)
+
+
 def _report_tables(args: argparse.Namespace) -> None:
     import pandas as pd
 
@@ -454,6 +466,12 @@ def _parser() -> argparse.ArgumentParser:
         sub.add_argument("--synth", nargs="*", default=[],
                          help="results/synth/{system}/{testset} directories: audio for the "
                               f"plots, {TIMINGS} (when written) for the efficiency table")
+
+    runtimes = _command(report, "runtimes", _report_runtimes,
+                        "where the DAG spent its time: the rules' benchmark files summed per "
+                        "stage and per system or metric")
+    runtimes.add_argument("--benchmarks", required=True, help="results/benchmarks")
+    runtimes.add_argument("--out", required=True, help="output directory (results/runtimes)")
 
     bench = _command(commands, "bench", None, "speed, memory and accuracy benchmarks "
                      "(results/bench/*.csv)").add_subparsers(dest="bench_command", required=True)

@@ -60,3 +60,19 @@ rule report:
         " --params {params.counts}"
         " --systems {params.systems} --embedded {params.embedded} {params.bench}"
         " --config {params.config:q} --out {output} > {log} 2>&1 && cat {output}/README.md"
+
+
+# After a run: `snakemake --cores 1 results/runtimes` sums the rules' benchmark files per stage
+# and per system or metric (docs/orchestration.md, "Where the time goes").
+rule runtimes:
+    input:
+        "results/tables",
+    output:
+        directory("results/runtimes"),
+    params:
+        benchmarks="results/benchmarks",
+    log:
+        "results/logs/runtimes.log",
+    threads: 1
+    shell:
+        "mvc report runtimes --benchmarks {params.benchmarks} --out {output} > {log} 2>&1"
