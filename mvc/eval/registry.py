@@ -1,45 +1,44 @@
-"""The metric registry: every metric module's `METRICS` collected under one name space."""
+"""The metric registry: metric names to their classes, each module imported when needed."""
 
 from __future__ import annotations
 
 import importlib
 from collections.abc import Mapping
-from functools import cache
 from typing import Any
 
 from mvc.errors import InputError
 from mvc.eval.base import Metric
 
-METRIC_MODULES = (
-    "mvc.eval.mcd",
-    "mvc.eval.f0",
-    "mvc.eval.wer",
-    "mvc.eval.dnsmos",
-    "mvc.eval.utmos",
-    "mvc.eval.speaker",
-)
+# Metric name -> the module that defines it. Scoring imports only that module: a job that
+# scores MCD need not load torch and resemblyzer for the speaker encoder (about 5 CPU-seconds
+# per job, times some 190 score jobs in the default DAG). tests/eval/test_registry.py checks
+# this table against every module's METRICS.
+METRIC_MODULES: dict[str, str] = {
+    "mcd": "mvc.eval.mcd",
+    "mcd_pymcd_plain": "mvc.eval.mcd",
+    "mcd_pymcd_dtw": "mvc.eval.mcd",
+    "mcd_pymcd_dtw_sl": "mvc.eval.mcd",
+    "f0_rmse": "mvc.eval.f0",
+    "wer": "mvc.eval.wer",
+    "dnsmos": "mvc.eval.dnsmos",
+    "utmos": "mvc.eval.utmos",
+    "speaker_sim": "mvc.eval.speaker",
+}
 
 
-@cache
-def metric_classes() -> dict[str, type]:
-    """Name -> metric class, from each module's `METRICS`; a name defined twice is an error."""
-    classes: dict[str, type] = {}
-    for module_name in METRIC_MODULES:
-        for name, cls in importlib.import_module(module_name).METRICS.items():
-            if name in classes:
-                raise RuntimeError(f"metric {name!r} is defined in {module_name} and elsewhere")
-            classes[name] = cls
-    return classes
+def metric_class(name: str) -> type:
+    """The class of metric `name`, importing only its module."""
+    if name not in METRIC_MODULES:
+        raise InputError(f"metric {name!r}", "unknown metric",
+                         f"use one of: {', '.join(sorted(METRIC_MODULES))}")
+    return importlib.import_module(METRIC_MODULES[name]).METRICS[name]
 
 
 def make_metric(name: str, settings: Mapping[str, Any] | None = None) -> Metric:
     """An instance of metric `name` built from its settings (constructor keyword arguments)."""
-    classes = metric_classes()
-    if name not in classes:
-        raise InputError(f"metric {name!r}", "unknown metric",
-                         f"use one of: {', '.join(sorted(classes))}")
+    cls = metric_class(name)
     try:
-        return classes[name](**dict(settings or {}))
+        return cls(**dict(settings or {}))
     except TypeError as err:
         raise InputError(f"metric {name!r}", f"bad settings ({err})",
                          "check evaluation.metrics in the config against docs/metrics.md") from None
