@@ -1,4 +1,4 @@
-# MVC-Bench: corpus -> manifest -> features -> train -> synthesize -> score -> stats -> tables.
+# MVC-Bench: (fetch ->) corpus -> manifest -> features -> train -> synthesize -> score -> stats -> tables.
 # Main target: `snakemake --cores all results/tables` (configs/default.yaml, the embedded corpus).
 # Another config replaces the default: `snakemake results/tables --configfile configs/smoke.yaml`.
 from snakemake.utils import min_version, validate
@@ -17,6 +17,7 @@ report: "workflow/report/workflow.rst"
 
 
 include: "workflow/rules/common.smk"
+include: "workflow/rules/fetch.smk"
 include: "workflow/rules/data.smk"
 include: "workflow/rules/train.smk"
 include: "workflow/rules/synth.smk"
