@@ -20,8 +20,8 @@ def unpack(archive: Path, file: SourceFile, corpus_dir: Path) -> Path:
     """Place what `file` provides at `corpus_dir / file.provides`, from the downloaded
     `archive`, atomically; return that path. The destination must not exist yet."""
     target = corpus_dir / file.provides
-    target.parent.mkdir(parents=True, exist_ok=True)
     if file.archive == "none":
+        target.parent.mkdir(parents=True, exist_ok=True)
         os.replace(archive, target)
         return target
     staging = Path(tempfile.mkdtemp(prefix=".unpack-", dir=corpus_dir))
@@ -33,6 +33,7 @@ def unpack(archive: Path, file: SourceFile, corpus_dir: Path) -> Path:
                                       f"{file.extract_to!r}",
                              "check `provides` and `extract_to` of this file in "
                              "configs/sources.yaml against the archive's listing")
+        target.parent.mkdir(parents=True, exist_ok=True)
         os.rename(produced, target)
     except OSError as err:
         if err.errno == errno.ENOSPC:
