@@ -132,3 +132,14 @@ def test_mvc_fetch_without_network_names_the_local_path(settings, tmp_path, caps
     assert f"place a local copy at {resources}/vctk/VCTK-Corpus-0.92" in message
     assert "mvc fetch vctk" in message
     assert not (resources / "vctk" / MARKER).exists()
+
+
+def test_a_verified_archive_left_by_a_failed_unpack_is_not_downloaded_again(
+        served, settings, tmp_path, server):
+    resources = tmp_path / "resources"
+    archive = resources / ".downloads" / "whisper" / "large-v3.pt"
+    archive.parent.mkdir(parents=True)
+    archive.write_bytes(b"not really a checkpoint")
+    fetch_source("whisper", source(served, "whisper"), resources, settings)
+    assert (resources / "whisper" / "large-v3.pt").read_bytes() == b"not really a checkpoint"
+    assert server.requests == [] and not archive.exists()

@@ -4,8 +4,10 @@ network at all."""
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import socket
+from pathlib import Path
 
 import pytest
 
@@ -134,3 +136,38 @@ def test_no_network_names_the_local_path_alternative(settings, tmp_path):
     assert "cannot reach the server after 4 attempts" in str(err.value)
     assert OFFLINE_FIX in str(err.value)
     assert len(sleeps) == settings.retries
+
+
+def test_a_full_disk_keeps_the_partial_file_which_then_resumes(server, settings, tmp_path,
+                                                                monkeypatch):
+    server.files["/a.bin"] = DATA
+    real_open = Path.open
+
+    class FullDisk:
+        def __init__(self, f):
+            self.f, self.written = f, 0
+
+        def write(self, chunk):
+            if self.written >= 8192:
+                raise OSError(errno.ENOSPC, "No space left on device")
+            self.written += len(chunk)
+            return self.f.write(chunk)
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            self.f.close()
+
+    def open_full(path, mode="r", *args, **kwargs):
+        f = real_open(path, mode, *args, **kwargs)
+        return FullDisk(f) if path.name.endswith(".part") and "a" in mode else f
+
+    monkeypatch.setattr(Path, "open", open_full)
+    with pytest.raises(InputError, match="disk full while downloading"):
+        download(source_file(server.url("/a.bin")), tmp_path / "a.bin", settings, OFFLINE_FIX)
+    assert (tmp_path / "a.bin.part").stat().st_size == 8192
+    monkeypatch.undo()
+    download(source_file(server.url("/a.bin")), tmp_path / "a.bin", settings, OFFLINE_FIX)
+    assert (tmp_path / "a.bin").read_bytes() == DATA
+    assert server.requests[-1] == ("/a.bin", "bytes=8192-")
