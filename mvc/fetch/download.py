@@ -59,7 +59,7 @@ def download(file: SourceFile, dest: Path, settings: FetchSettings, offline_fix:
         attempts += 1
         before = _size(part)
         try:
-            _transfer(file, part, settings)
+            _transfer(file, part, settings, offline_fix)
             break
         except Transient as err:
             failures = 1 if _size(part) > before else failures + 1
@@ -77,13 +77,14 @@ def download(file: SourceFile, dest: Path, settings: FetchSettings, offline_fix:
 def verify(path: Path, file: SourceFile) -> str:
     """SHA-256 of `path`; raise (deleting the file) when it or the MD5 differs from the
     published one. A file with no published checksum is kept with a warning."""
-    sha256, md5 = hashlib.sha256(), hashlib.md5()
+    sha256, md5 = hashlib.sha256(), hashlib.md5() if file.md5 else None
     with path.open("rb") as f:
         for chunk in iter(lambda: f.read(READ_HASH_BYTES), b""):
             sha256.update(chunk)
-            md5.update(chunk)
+            if md5:
+                md5.update(chunk)
     for name, expected, actual in (("SHA-256", file.sha256, sha256.hexdigest()),
-                                   ("MD5", file.md5, md5.hexdigest())):
+                                   ("MD5", file.md5, md5.hexdigest() if md5 else None)):
         if expected is not None and expected.lower() != actual:
             path.unlink()
             raise InputError(file.url, f"checksum mismatch: expected {name} {expected.lower()}, "
@@ -100,7 +101,7 @@ def _size(path: Path) -> int:
     return path.stat().st_size if path.exists() else 0
 
 
-def _transfer(file: SourceFile, part: Path, settings: FetchSettings) -> None:
+def _transfer(file: SourceFile, part: Path, settings: FetchSettings, offline_fix: str) -> None:
     """One attempt: request the bytes after those in `part` and append them; return when the
     file is whole, raise Transient when it should be retried, InputError when it should not."""
     have = _size(part)
@@ -110,7 +111,7 @@ def _transfer(file: SourceFile, part: Path, settings: FetchSettings) -> None:
     try:
         response = urllib.request.urlopen(request, timeout=settings.timeout_s)
     except urllib.error.HTTPError as err:
-        _http_error(err, file, part, have)
+        _http_error(err, file, part, have, offline_fix)
         return
     except (urllib.error.URLError, OSError) as err:
         reason = getattr(err, "reason", err)
@@ -161,7 +162,8 @@ def _expected_total(response, file: SourceFile, part: Path, have: int) -> int | 
     return int(length) if length else file.size
 
 
-def _http_error(err: urllib.error.HTTPError, file: SourceFile, part: Path, have: int) -> None:
+def _http_error(err: urllib.error.HTTPError, file: SourceFile, part: Path, have: int,
+                offline_fix: str) -> None:
     code = err.code
     if code == 416 and have and (file.size is None or have == file.size):
         return  # the partial file is already whole
@@ -171,8 +173,8 @@ def _http_error(err: urllib.error.HTTPError, file: SourceFile, part: Path, have:
     if code >= 500 or code == 429:
         raise Transient(f"server error {code} {err.reason}")
     raise InputError(file.url, f"the server answered {code} {err.reason}",
-                     "check the URL in configs/sources.yaml (or download it by hand: see "
-                     "docs/fetching.md)")
+                     f"check the URL in configs/sources.yaml, or download the file by hand: "
+                     f"{offline_fix}")
 
 
 def _give_up(file: SourceFile, err: Transient, attempts: int, offline_fix: str) -> InputError:
