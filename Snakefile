@@ -1,4 +1,4 @@
-# MVC-Bench: (fetch ->) corpus -> manifest -> features -> train -> synthesize -> score -> stats -> tables.
+# MVC-Bench: corpus -> manifest -> features -> train -> synthesize -> score -> stats -> tables.
 # Main target: `snakemake --cores all results/tables` (configs/default.yaml, the embedded corpus).
 # Another config replaces the default: `snakemake results/tables --configfile configs/smoke.yaml`.
 from snakemake.utils import min_version, validate

@@ -143,9 +143,12 @@ def fetched(path):
 
 
 def metric_resources(wildcards):
-    """The fetch marker of a metric's local checkpoint under resources/ (Whisper's), if any."""
+    """The fetch markers of a metric's local checkpoints under resources/: its own
+    `checkpoint` (UTMOS) or its backend's (wer.whisper.checkpoint)."""
     settings = metric_settings(wildcards.metric)
-    return fetched((settings.get(settings.get("backend")) or {}).get("checkpoint") or "")
+    backend = settings.get(settings.get("backend")) or {}
+    paths = [settings.get("checkpoint"), backend.get("checkpoint")]
+    return [marker for path in paths if path for marker in fetched(path)]
 
 
 def data_stage_outputs():
