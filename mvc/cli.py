@@ -26,6 +26,17 @@ def _corpus_build(args: argparse.Namespace) -> None:
     build_corpus(args.name, section(load_config(args.config), "embedded"), Path(args.out))
 
 
+def _fetch(args: argparse.Namespace) -> None:
+    from mvc.config import load_config, section
+    from mvc.fetch.corpus import fetch_source
+    from mvc.fetch.sources import fetch_settings, source
+
+    settings = fetch_settings(section(load_config(args.config), "fetch"))
+    registry = load_config(args.sources or settings.sources)
+    marker = fetch_source(args.name, source(registry, args.name), Path(args.resources), settings)
+    log.info("fetched: %s", marker)
+
+
 def _manifest(args: argparse.Namespace) -> None:
     from mvc.config import load_config, section
     from mvc.data.build_manifest import build_manifest
@@ -332,6 +343,18 @@ def _parser() -> argparse.ArgumentParser:
     build.add_argument("name", help="a key of embedded.corpora (e.g. ljspeech)")
     build.add_argument("--config", required=True, help="YAML file or inline JSON")
     build.add_argument("--out", required=True, help="output directory")
+
+    fetch = _command(commands, "fetch", _fetch,
+                     "download, verify and unpack a corpus or checkpoint of the sources "
+                     "registry into RESOURCES/NAME/ (resumable; a copy already there is used)")
+    fetch.add_argument("name", help="a key of the sources registry (e.g. ljspeech)")
+    fetch.add_argument("--config", required=True,
+                       help="a config with a fetch section (e.g. configs/paper.yaml): YAML file "
+                            "or inline JSON")
+    fetch.add_argument("--sources", help="the sources registry: YAML file or inline JSON "
+                                         "(default: the config's fetch.sources)")
+    fetch.add_argument("--resources", default="resources",
+                       help="where corpora are unpacked (default: resources)")
 
     manifest = _command(commands, "manifest", _manifest,
                         "read a corpus with its adapter into a manifest CSV")

@@ -5,6 +5,10 @@ from pathlib import Path
 from snakemake.exceptions import WorkflowError
 
 EMBEDDED_ROOT = Path("results/corpus")
+# Real corpora and checkpoints fetched from configs/sources.yaml land in resources/{name}/
+# (fetch.smk), each with this completion marker.
+RESOURCES_ROOT = Path("resources")
+FETCH_MARKER = "FETCHED.json"
 # Pseudo-systems made from the test sets' own recordings; every other system is trained.
 GROUND_TRUTH_SYSTEMS = ("ground_truth", "ground_truth_gl")
 TRAIN_SECTIONS = ("seed", "audio", "model", "training")
@@ -121,11 +125,30 @@ def dataset_config(wildcards):
 
 
 def corpus_of(wildcards):
-    """The embedded corpus directory a dataset's root lies in, or nothing for a real corpus."""
+    """What a dataset's root comes from: the embedded corpus directory for a root under
+    results/corpus/, the fetch marker for one under resources/ (fetch.smk), nothing for a
+    corpus elsewhere (used as is)."""
     root = Path(config["datasets"][wildcards.dataset]["root"])
     if root.parts[: len(EMBEDDED_ROOT.parts)] == EMBEDDED_ROOT.parts and len(root.parts) > 2:
         return str(EMBEDDED_ROOT / root.parts[len(EMBEDDED_ROOT.parts)])
+    return fetched(root)
+
+
+def fetched(path):
+    """The fetch marker of the resources/{name}/ a path lies in, or nothing outside it."""
+    path = Path(path)
+    if path.parts[:1] == RESOURCES_ROOT.parts and len(path.parts) > 1:
+        return [str(RESOURCES_ROOT / path.parts[1] / FETCH_MARKER)]
     return []
+
+
+def metric_resources(wildcards):
+    """The fetch markers of a metric's local checkpoints under resources/: its own
+    `checkpoint` (UTMOS) or its backend's (wer.whisper.checkpoint)."""
+    settings = metric_settings(wildcards.metric)
+    backend = settings.get(settings.get("backend")) or {}
+    paths = [settings.get("checkpoint"), backend.get("checkpoint")]
+    return [marker for path in paths if path for marker in fetched(path)]
 
 
 def data_stage_outputs():

@@ -19,6 +19,7 @@ rule score:
     input:
         system="results/synth/{system}/{testset}",
         manifest="results/manifests/{testset}.csv",
+        models=metric_resources,
     output:
         scores="results/metrics/{testset}/{system}/{metric}.csv",
         sidecar="results/metrics/{testset}/{system}/{metric}.json",
