@@ -214,6 +214,20 @@ def _report_tables(args: argparse.Namespace) -> None:
     print((Path(args.out) / "README.md").read_text(encoding="utf-8"))
 
 
+def _report_ablations(args: argparse.Namespace) -> None:
+    from mvc.ablations.sweep import ablation_settings, read_sweep
+    from mvc.config import load_config, section
+    from mvc.report.ablation_table import read_ablation_scores, write_ablation_table
+    from mvc.stats.settings import stats_settings
+
+    config = load_config(args.config)
+    sweep = read_sweep(ablation_settings(section(config, "ablations")))
+    statistics = stats_settings(section(config, "statistics"))
+    write_ablation_table(read_ablation_scores([Path(p) for p in args.scores], sweep), sweep,
+                         statistics, Path(args.out))
+    print((Path(args.out) / "ablations.md").read_text(encoding="utf-8"))
+
+
 def _params_item(item: str) -> tuple[str, str]:
     """A --params item: SYSTEM=PATH, or a PATH results/train/{system}/params.json."""
     system, sep, path = item.partition("=")
@@ -454,6 +468,15 @@ def _parser() -> argparse.ArgumentParser:
         sub.add_argument("--synth", nargs="*", default=[],
                          help="results/synth/{system}/{testset} directories: audio for the "
                               f"plots, {TIMINGS} (when written) for the efficiency table")
+
+    ablations = _command(report, "ablations", _report_ablations,
+                         "the ablation table: each variant of the ablation TSV vs its "
+                         "reference row (CSV + Markdown)")
+    ablations.add_argument("--config", required=True, help="sections ablations and statistics: "
+                                                           "YAML file or inline JSON")
+    ablations.add_argument("--scores", nargs="+", required=True,
+                           help="results/ablations/KNOB~VALUE/.../metrics/TESTSET/METRIC.csv")
+    ablations.add_argument("--out", required=True, help="output directory")
 
     bench = _command(commands, "bench", None, "speed, memory and accuracy benchmarks "
                      "(results/bench/*.csv)").add_subparsers(dest="bench_command", required=True)
