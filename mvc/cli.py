@@ -366,13 +366,10 @@ def _parser() -> argparse.ArgumentParser:
                    "synthesize a test set with a trained system: {utt_id}.wav, timings.csv, "
                    "references.csv")
     run.add_argument("--system", required=True, help="a registered system (e.g. mvc)")
-    run.add_argument("--checkpoint", required=True,
-                     help="the system's checkpoint file (a checkpoint_from variant's: that "
-                          "system's)")
+    run.add_argument("--checkpoint", required=True, help="the system's checkpoint file")
     run.add_argument("--manifest", required=True, help="the test set's manifest")
     run.add_argument("--config", required=True,
-                     help="sections seed and synthesis, and systems for a checkpoint_from "
-                          "variant (its synthesis overrides win): YAML file or inline JSON")
+                     help="sections seed and synthesis: YAML file or inline JSON")
     run.add_argument("--split", choices=("train", "val", "test"),
                      help="synthesize only this split (default: every row); every row with "
                           "audio may serve as a speaker reference")
