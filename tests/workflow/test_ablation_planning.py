@@ -1,7 +1,8 @@
 """How the workflow plans the ablation sweep (dry runs, nothing executed): each row of the
 TSV gets its synth and score jobs under results/ablations/{knob~value/...}, only distinct
 model knobs train (a look-ahead row synthesizes the reference's checkpoint), the commands
-carry the row's knobs, and a bad TSV or reference stops the workflow with the file and fix."""
+carry the row's knobs, and a bad TSV or section stops the workflow with the file and fix
+(the other TSV and reference mistakes: tests/ablations/test_sweep.py)."""
 
 import re
 from pathlib import Path
@@ -70,23 +71,19 @@ def test_the_default_sweep_trains_five_models_for_eight_rows(workdir):
     assert len(jobs["ablation_score"]) == 8 * 2 * 4
 
 
-@pytest.mark.parametrize(("tsv", "reference", "message"), [
-    ("adaln\ttext_bidirectional\td_state\tlookahead\ntrue\ttrue\t16\toffline\n"
-     "true\ttrue\t16\toffline\n", None,
+GOOD_TSV = "adaln\ttext_bidirectional\td_state\tlookahead\ntrue\ttrue\t16\toffline\n"
+
+
+@pytest.mark.parametrize(("tsv", "changes", "message"), [
+    (GOOD_TSV + "true\ttrue\t16\toffline\n", {},
      "configs/bad.tsv: lines [2, 3] are the same variant. Fix: keep one of them"),
-    ("adaln\ttext_bidirectional\td_state\tlookahead\tdropout\ntrue\ttrue\t16\toffline\t0\n",
-     None, "configs/bad.tsv: columns ['adaln', 'text_bidirectional', 'd_state', 'lookahead', "
-           "'dropout']; unknown: ['dropout'], missing: []. Fix: use exactly the knobs"),
-    ("adaln\ttext_bidirectional\td_state\tlookahead\ntrue\ttrue\t8\toffline\n",
-     {"adaln": True, "text_bidirectional": True, "d_state": 8, "lookahead": None},
-     "ablations.reference: d_state=8, but mvc has model.mamba.d_state = 16"),
+    (GOOD_TSV, {"metrics": ["mcd.mcd"]},
+     "ablations.metrics: ['mcd.mcd'] are not headline columns. Fix: use metric.column keys"),
 ])
-def test_a_bad_sweep_stops_the_workflow_with_the_file_and_the_fix(workdir, tsv, reference,
+def test_a_bad_sweep_stops_the_workflow_with_the_file_and_the_fix(workdir, tsv, changes,
                                                                   message):
     config = yaml.safe_load((workdir / "configs/smoke.yaml").read_text())
-    config["ablations"]["tsv"] = "configs/bad.tsv"
-    if reference:
-        config["ablations"]["reference"] = reference
+    config["ablations"].update({"tsv": "configs/bad.tsv", **changes})
     (workdir / "configs/bad.tsv").write_text(tsv)
     (workdir / "configs/bad_sweep.yaml").write_text(yaml.safe_dump(config))
     result = run(workdir, "results/ablations/table", "--dry-run", "--configfile",

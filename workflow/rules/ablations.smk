@@ -26,6 +26,13 @@ def _sweep():
             raise InputError("ablations.testsets", f"{unknown} are not under datasets",
                              "add them to datasets or remove them from ablations.testsets")
         sweep.check_reference(config["model"], config["systems"][system], config["synthesis"])
+        headline = [f"{c['metric']}.{c['column']}" for c in config["statistics"]["columns"]]
+        unknown = [key for key in sweep.settings.metrics if key not in headline]
+        if unknown:
+            raise InputError("ablations.metrics", f"{unknown} are not headline columns",
+                             f"use metric.column keys of statistics.columns ({headline})")
+        for key in sweep.settings.metrics:
+            metric_settings(key.split(".")[0])  # under evaluation.metrics, or a WorkflowError
     except InputError as err:
         raise WorkflowError(f"config: {err}") from None
     return sweep
