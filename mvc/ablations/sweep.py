@@ -31,7 +31,7 @@ STAGES = ("model", "synthesis")
 COLUMN_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 CELL = re.compile(r"^[A-Za-z0-9_.+-]+$")
 # Wildcard names the ablation rules use besides the knobs; a knob may not take one.
-RESERVED = ("testset", "metric", "system")
+RESERVED = ("testset", "metric", "system", "dataset", "corpus")
 PARAM_SEP = "~"  # Paramspace's separator of a knob's name and value in a path part
 TRUE, FALSE = ("true", "yes", "1"), ("false", "no", "0")
 

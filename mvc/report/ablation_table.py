@@ -106,6 +106,7 @@ def ablation_frame(scores: Sequence[ScoreTable], sweep: Sweep,
                                                  "test", "p_holm", "significant")}})
         lines.append(line)
     frame = pd.DataFrame(lines, columns=[*sweep.frame.columns, *STAT_COLUMNS])
+    frame["n_pairs"] = frame["n_pairs"].astype("Int64")  # empty for the reference row
     order = {label: i for i, label in enumerate(labels)}
     testsets = {name: i for i, name in enumerate(settings.tables[0].testsets)}
     columns = {spec.key: i for i, spec in enumerate(settings.columns)}

@@ -89,6 +89,8 @@ def test_the_table_has_each_variants_estimate_n_and_holm_corrected_difference(tm
     assert list(frame["significant"].iloc[1:]) == [False, False]  # 0.0625 > 0.05
     written = pd.read_csv(tmp_path / "table/ablations.csv")
     assert len(written) == 3 and "p_holm" in written.columns
+    cells = pd.read_csv(tmp_path / "table/ablations.csv", dtype=str, keep_default_na=False)
+    assert list(cells["n_pairs"]) == ["", "6", "5"]  # counts, never 6.0
     markdown = (tmp_path / "table/ablations.md").read_text()
     assert "### vctk: MCD (dB) ↓" in markdown
     assert "| lookahead=8 | true | true | 16 | 8 | 5 of 6 |" in markdown
