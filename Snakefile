@@ -1,5 +1,6 @@
 # MVC-Bench: corpus -> manifest -> features -> train -> synthesize -> score -> stats -> tables.
 # Main target: `snakemake --cores all results/tables` (configs/default.yaml, the embedded corpus).
+# Ablation sweep: `snakemake --cores all results/ablations/table` (workflow/rules/ablations.smk).
 # Another config replaces the default: `snakemake results/tables --configfile configs/smoke.yaml`.
 from snakemake.utils import min_version, validate
 
@@ -24,6 +25,7 @@ include: "workflow/rules/synth.smk"
 include: "workflow/rules/score.smk"
 include: "workflow/rules/stats.smk"
 include: "workflow/rules/report.smk"
+include: "workflow/rules/ablations.smk"
 
 
 rule all:

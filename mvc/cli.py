@@ -237,6 +237,20 @@ def _report_tables(args: argparse.Namespace) -> None:
     print((Path(args.out) / "README.md").read_text(encoding="utf-8"))
 
 
+def _report_ablations(args: argparse.Namespace) -> None:
+    from mvc.ablations.sweep import ablation_settings, read_sweep
+    from mvc.config import load_config, section
+    from mvc.report.ablation_table import read_ablation_scores, write_ablation_table
+    from mvc.stats.settings import stats_settings
+
+    config = load_config(args.config)
+    sweep = read_sweep(ablation_settings(section(config, "ablations")))
+    statistics = stats_settings(section(config, "statistics"))
+    write_ablation_table(read_ablation_scores([Path(p) for p in args.scores], sweep), sweep,
+                         statistics, Path(args.out))
+    print((Path(args.out) / "ablations.md").read_text(encoding="utf-8"))
+
+
 def _params_item(item: str) -> tuple[str, str]:
     """A --params item: SYSTEM=PATH, or a PATH results/train/{system}/params.json."""
     system, sep, path = item.partition("=")
@@ -387,13 +401,10 @@ def _parser() -> argparse.ArgumentParser:
                    "synthesize a test set with a trained system: {utt_id}.wav, timings.csv, "
                    "references.csv")
     run.add_argument("--system", required=True, help="a registered system (e.g. mvc)")
-    run.add_argument("--checkpoint", required=True,
-                     help="the system's checkpoint file (a checkpoint_from variant's: that "
-                          "system's)")
+    run.add_argument("--checkpoint", required=True, help="the system's checkpoint file")
     run.add_argument("--manifest", required=True, help="the test set's manifest")
     run.add_argument("--config", required=True,
-                     help="sections seed and synthesis, and systems for a checkpoint_from "
-                          "variant (its synthesis overrides win): YAML file or inline JSON")
+                     help="sections seed and synthesis: YAML file or inline JSON")
     run.add_argument("--split", choices=("train", "val", "test"),
                      help="synthesize only this split (default: every row); every row with "
                           "audio may serve as a speaker reference")
@@ -495,6 +506,15 @@ def _parser() -> argparse.ArgumentParser:
                         "stage and per system or metric")
     runtimes.add_argument("--benchmarks", required=True, help="results/benchmarks")
     runtimes.add_argument("--out", required=True, help="output directory (results/runtimes)")
+
+    ablations = _command(report, "ablations", _report_ablations,
+                         "the ablation table: each variant of the ablation TSV vs its "
+                         "reference row (CSV + Markdown)")
+    ablations.add_argument("--config", required=True, help="sections ablations and statistics: "
+                                                           "YAML file or inline JSON")
+    ablations.add_argument("--scores", nargs="+", required=True,
+                           help="results/ablations/KNOB~VALUE/.../metrics/TESTSET/METRIC.csv")
+    ablations.add_argument("--out", required=True, help="output directory")
 
     bench = _command(commands, "bench", None, "speed, memory and accuracy benchmarks "
                      "(results/bench/*.csv)").add_subparsers(dest="bench_command", required=True)

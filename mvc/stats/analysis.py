@@ -134,15 +134,19 @@ class _Pair:
 
 
 def _pairs(found: dict[tuple[str, str, str], Units], specs: dict[str, ColumnSpec],
-           compared: list[str], settings: StatsSettings) -> list[_Pair]:
-    """Every pair of compared systems with scores, per table, test set and column."""
+           compared: list[str], settings: StatsSettings, reference_only: bool) -> list[_Pair]:
+    """Every pair of compared systems with scores (or, `reference_only`, every compared
+    system with the reference), per table, test set and column."""
     pairs = []
     for table in settings.tables:
         for testset in table.testsets:
             for column in specs:
                 present = [s for s in compared if (testset, s, column) in found
                            and len(found[(testset, s, column)].utt_ids)]
-                for first, second in combinations(present, 2):
+                candidates = ([(s, settings.reference) for s in present
+                               if s != settings.reference and settings.reference in present]
+                              if reference_only else combinations(present, 2))
+                for first, second in candidates:
                     system, other = _ordered_pair(first, second, settings)
                     ua, ub = found[(testset, system, column)], found[(testset, other, column)]
                     shared = ua.utt_ids[np.isin(ua.utt_ids, ub.utt_ids)]
@@ -152,8 +156,9 @@ def _pairs(found: dict[tuple[str, str, str], Units], specs: dict[str, ColumnSpec
 
 
 def _comparisons(found: dict[tuple[str, str, str], Units], specs: dict[str, ColumnSpec],
-                 compared: list[str], settings: StatsSettings) -> pd.DataFrame:
-    pairs = _pairs(found, specs, compared, settings)
+                 compared: list[str], settings: StatsSettings,
+                 reference_only: bool = False) -> pd.DataFrame:
+    pairs = _pairs(found, specs, compared, settings, reference_only)
     jobs = {i: (p.ids, _difference(p.a, p.b)) for i, p in enumerate(pairs) if p.ids}
     boot = _batched_bootstrap(jobs, settings)
     p_perm = _batched_sign_flip(pairs, settings)
@@ -245,11 +250,12 @@ def _differences(found: dict[tuple[str, str, str], Units], specs: dict[str, Colu
 
 
 def analyze(scores: Sequence[ScoreTable], systems: Sequence[str],
-            settings: StatsSettings) -> StatsResult:
+            settings: StatsSettings, reference_only: bool = False) -> StatsResult:
     """Estimates, comparisons, best-per-column marks and differences for the given scores.
 
     `systems` is the configured system order (evaluation.systems); systems with scores but
-    not listed are an error of the caller.
+    not listed are an error of the caller. `reference_only`: compare each system with the
+    reference alone (the ablation table's family), not every pair.
     """
     specs = {spec.key: spec for spec in settings.columns}
     found = _units_by(scores, settings.columns)
@@ -264,7 +270,7 @@ def analyze(scores: Sequence[ScoreTable], systems: Sequence[str],
         notes.append(f"The reference system {settings.reference!r} (statistics.reference) is "
                      "not among the scored systems: no differences to it are shown.")
     estimates = _estimates(found, specs, settings)
-    comparisons = _comparisons(found, specs, compared, settings)
+    comparisons = _comparisons(found, specs, compared, settings, reference_only)
     best = _best(estimates, comparisons, compared, settings)
     return StatsResult(estimates, comparisons, best,
                        _differences(found, specs, compared, settings), notes)

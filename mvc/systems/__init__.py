@@ -5,6 +5,8 @@ manifest from that checkpoint into `{utt_id}.wav` files plus `timings.csv`
 (mvc.eval.efficiency). Entries are imported lazily, so listing names imports no model code;
 each entry is "module:attribute" of a class built with the system's name (the systems on the
 shared backbone are one class; their models differ by the config's `systems:` overrides).
+MVC's ablations are `mvc` with the knobs of a row of the ablation TSV set in its overrides
+(mvc.ablations.sweep), so they need no names here.
 """
 
 from __future__ import annotations
@@ -21,15 +23,6 @@ REGISTRY: dict[str, str] = {
     "mvc": "mvc.systems.mvc:MVCSystem",
     "styletts2": "mvc.systems.mvc:MVCSystem",
     "hybrid": "mvc.systems.mvc:MVCSystem",
-    # MVC's ablations (docs/models.md, Ablations): model overrides, or checkpoint_from mvc
-    # with a synthesis look-ahead (configs' systems: entries).
-    "mvc_no_adaln": "mvc.systems.mvc:MVCSystem",
-    "mvc_unidirectional": "mvc.systems.mvc:MVCSystem",
-    "mvc_dstate8": "mvc.systems.mvc:MVCSystem",
-    "mvc_dstate32": "mvc.systems.mvc:MVCSystem",
-    "mvc_w0": "mvc.systems.mvc:MVCSystem",
-    "mvc_w8": "mvc.systems.mvc:MVCSystem",
-    "mvc_w32": "mvc.systems.mvc:MVCSystem",
     "vits": "baselines.vits.system:VitsSystem",
 }
 

@@ -2,8 +2,7 @@
 ablations): two-stage training to one checkpoint, and test-set synthesis. One class,
 parametrized by the system name; a system's model is the `model:` section with its
 `systems:` overrides merged in (mvc.systems.overrides), which is what the checkpoint
-records. A `checkpoint_from` variant (e.g. a look-ahead) trains nothing: it synthesizes the
-named system's checkpoint with its synthesis overrides.
+records.
 
 Training writes into out_dir: `checkpoint.pt` (config sections + inference weights, no
 aligner), `losses.csv` (one row per optimizer step), `excluded.csv` (training utterances
@@ -32,11 +31,7 @@ from mvc.synth.config import synthesis_config
 from mvc.synth.synthesize import synthesize_testset
 from mvc.synth.vocoder import synthesis_vocoder
 from mvc.systems.outputs import CHECKPOINT, write_training_outputs
-from mvc.systems.overrides import (
-    checkpoint_source,
-    system_model_section,
-    system_synthesis_section,
-)
+from mvc.systems.overrides import system_model_section
 from mvc.train.checkpoint import load_checkpoint
 from mvc.train.config import training_config
 from mvc.train.dataset import DatasetFiles, load_training_set
@@ -90,17 +85,15 @@ class MVCSystem:
     def synthesize(self, checkpoint: Path, manifest: Path, split: str | None,
                    config: Mapping[str, Any], out_dir: Path,
                    vocoder_checkpoint: Path | None = None) -> None:
-        """`config`: sections seed and synthesis, and `systems` with this system's entry (and
-        its checkpoint_from system's) when it is a variant; without `systems`, the system
-        synthesizes its own checkpoint with the synthesis section as it is.
-        `vocoder_checkpoint`: the trained vocoder, for a model whose vocoder is hifigan."""
+        """`config`: sections seed and synthesis (an ablation's synthesis knobs already
+        set there). `vocoder_checkpoint`: the trained vocoder, for a model whose vocoder is
+        hifigan."""
         rows = read_manifest(manifest)
         targets = [r for r in rows if split in (None, r.split)]
-        source = checkpoint_source(config, self.name) if "systems" in config else self.name
-        saved = load_checkpoint(checkpoint, source)
+        saved = load_checkpoint(checkpoint, self.name)
         model_cfg = model_config(saved["sections"]["model"], saved["sections"]["audio"])
         mel_cfg = build(MelConfig, saved["sections"]["audio"], "audio")
-        synth_cfg = synthesis_config(system_synthesis_section(config, self.name))
+        synth_cfg = synthesis_config(section(config, "synthesis"))
         limit_threads(synth_cfg.threads)
         device = torch.device(synth_cfg.device)
         model = TTSModel.from_inference_state(model_cfg, saved["state"]).to(device).eval()

@@ -1,11 +1,9 @@
-"""A system's sections from its entry under `systems:`.
+"""A system's model section from its entry under `systems:`.
 
-A trained system's entry holds model overrides: the config's `model:` with them merged in
-(mappings recursively, any other value replaced), so a baseline or an ablation is the
-shared model with a part swapped, declared in config rather than in code. A variant entry
-instead names `checkpoint_from: SYSTEM` and, optionally, `synthesis:` overrides: it trains
-nothing and synthesizes that system's checkpoint with the config's `synthesis:` section and
-its overrides merged in (the look-ahead ablations: one trained MVC, several look-aheads).
+A system's entry holds model overrides: the config's `model:` with them merged in
+(mappings recursively, any other value replaced), so a baseline is the shared model with a
+part swapped, declared in config rather than in code. MVC's ablations are made the same
+way, one entry per row of the ablation TSV (mvc.ablations.sweep, workflow/rules/ablations.smk).
 """
 
 from __future__ import annotations
@@ -15,12 +13,9 @@ import typing
 from collections.abc import Mapping
 from typing import Any
 
-from mvc.config import build, section
+from mvc.config import section
 from mvc.errors import InputError
 from mvc.models.config import DERIVED_KEYS, ModelConfig, dataclass_of
-from mvc.synth.config import SynthesisConfig
-
-VARIANT_KEYS = ("checkpoint_from", "synthesis")
 
 
 def merge(base: Mapping[str, Any], overrides: Mapping[str, Any]) -> dict[str, Any]:
@@ -48,47 +43,8 @@ def system_entry(config: Mapping[str, Any], system: str) -> Mapping[str, Any]:
     return entry
 
 
-def checkpoint_source(config: Mapping[str, Any], system: str) -> str:
-    """The system whose trained checkpoint `system` synthesizes: its `checkpoint_from`, or
-    itself for a trained system."""
-    entry = system_entry(config, system)
-    if "checkpoint_from" not in entry:
-        if "synthesis" in entry:
-            raise InputError(f"systems.{system}.synthesis", "synthesis overrides on a trained "
-                             "system (they belong to a checkpoint_from variant)",
-                             f"add a variant `{system}_x: {{checkpoint_from: {system}, "
-                             "synthesis: ...}` or change the synthesis: section")
-        return system
-    source = entry["checkpoint_from"]
-    extra = sorted(set(entry) - set(VARIANT_KEYS))
-    if extra:
-        raise InputError(f"systems.{system}", f"keys {extra} beside checkpoint_from: a variant "
-                         f"reuses {source!r}'s trained model and takes only {VARIANT_KEYS}",
-                         "drop checkpoint_from to train a model of its own, or the keys")
-    systems = section(config, "systems")
-    if not isinstance(source, str) or source not in systems:
-        raise InputError(f"systems.{system}.checkpoint_from", f"{source!r} has no entry under "
-                         "systems:", f"name a trained system (one of {trained(systems)})")
-    if isinstance(systems[source], Mapping) and "checkpoint_from" in systems[source]:
-        raise InputError(f"systems.{system}.checkpoint_from", f"{source!r} is itself a "
-                         "checkpoint_from variant and has no checkpoint of its own",
-                         f"name a trained system (one of {trained(systems)})")
-    return source
-
-
-def trained(systems: Mapping[str, Any]) -> list[str]:
-    """The entries that train a model of their own (no checkpoint_from)."""
-    return sorted(name for name, entry in systems.items()
-                  if not (isinstance(entry, Mapping) and "checkpoint_from" in entry))
-
-
 def system_model_section(config: Mapping[str, Any], system: str) -> dict[str, Any]:
     """The `model:` section as `system` trains it."""
-    source = checkpoint_source(config, system)
-    if source != system:
-        raise InputError(f"systems.{system}", f"a checkpoint_from variant trains nothing: it "
-                         f"synthesizes {source!r}'s checkpoint",
-                         f"train {source} (snakemake results/train/{source}/checkpoint.pt)")
     overrides = system_entry(config, system)
     check_override_keys(overrides, ModelConfig, f"systems.{system}")
     return merge(section(config, "model"), overrides)
@@ -107,19 +63,3 @@ def check_override_keys(overrides: Mapping[str, Any], cls: type, where: str) -> 
         nested = dataclass_of(hints[key])
         if nested is not None and isinstance(value, Mapping):
             check_override_keys(value, nested, f"{where}.{key}")
-
-
-def system_synthesis_section(config: Mapping[str, Any], system: str) -> dict[str, Any]:
-    """The `synthesis:` section as `system` is synthesized: a variant's overrides merged in.
-    A config without `systems:` (a direct `mvc synth run`) means no overrides."""
-    synthesis = section(config, "synthesis")
-    if "systems" not in config or checkpoint_source(config, system) == system:
-        return dict(synthesis)
-    overrides = system_entry(config, system).get("synthesis") or {}
-    if not isinstance(overrides, Mapping):
-        raise InputError(f"systems.{system}.synthesis", f"expected a mapping, found "
-                         f"{type(overrides).__name__}", "give synthesis overrides, e.g. "
-                         "{lookahead: 8}")
-    merged = merge(synthesis, overrides)
-    build(SynthesisConfig, merged, f"systems.{system}.synthesis")  # names a bad override key
-    return merged

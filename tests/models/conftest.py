@@ -1,6 +1,7 @@
 """A tiny model config (configs/smoke.yaml's model section, or a system's: its systems:
-entry merged in), a padded random batch, and the checks that several model tests share:
-a few optimizer steps of a stage, and padding that never leaks into the conditioning path."""
+entry merged in; or an ablation row's), a padded random batch, and the checks that several
+model tests share: a few optimizer steps of a stage, and padding that never leaks into the
+conditioning path."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import pytest
 import torch
 import yaml
 
+from mvc.ablations.sweep import ablation_settings, read_sweep
 from mvc.models.batch import Batch
 from mvc.models.conditioning import ConditioningPath
 from mvc.models.config import ModelConfig, model_config
@@ -34,6 +36,19 @@ def system_config(system: str, name: str = "smoke") -> ModelConfig:
     """A system's model config: configs/{name}.yaml's model: with its systems: entry."""
     config = read_config(name)
     return model_config(system_model_section(config, system), config["audio"])
+
+
+def ablation_config(variant: str, name: str = "smoke") -> ModelConfig:
+    """The model config of a row of configs/ablations.tsv, named by its label (e.g.
+    "adaln=false"): mvc's systems: entry with the row's model knobs set, as the ablation
+    rules train it, on configs/{name}.yaml's model: section."""
+    config = read_config(name)
+    sweep = read_sweep(ablation_settings({**config["ablations"],
+                                          "tsv": str(ROOT / "configs/ablations.tsv")}))
+    row = next(r for r in sweep.rows() if sweep.label(r) == variant)
+    systems = {"mvc": sweep.system_entry(config["systems"]["mvc"], row)}
+    return model_config(system_model_section({**config, "systems": systems}, "mvc"),
+                        config["audio"])
 
 
 @pytest.fixture(autouse=True, scope="package")

@@ -1,7 +1,7 @@
-"""MVC's trained ablations from the configs' systems: entries: each builds the structure it
-declares (no AdaLN; no backward scan in the text encoder; d_state in every A_log), changes
-nothing else, keeps the inference graph free of attention and recurrence, and masks padding
-like MVC; the flags are refused where they would be ignored."""
+"""MVC's trained ablations, the rows of configs/ablations.tsv with model knobs: each builds
+the structure it declares (no AdaLN; no backward scan in the text encoder; d_state in every
+A_log), changes nothing else, keeps the inference graph free of attention and recurrence,
+and masks padding like MVC; the flags are refused where they would be ignored."""
 
 import dataclasses
 
@@ -9,25 +9,31 @@ import pytest
 import torch
 
 from mvc.errors import InputError
-from mvc.models.config import model_config
+from mvc.models.config import ModelConfig, model_config
 from mvc.models.inspect import forbidden_modules
 from mvc.models.layers import AdaLN
 from mvc.models.tts import TTSModel
 from mvc.ssm.mamba import Mamba
 
 from .conftest import (
+    ablation_config,
     assert_prosody_ignores_padding,
     assert_text_and_durations_ignore_padding,
     read_config,
     system_config,
 )
 
-TRAINED_ABLATIONS = ("mvc_no_adaln", "mvc_unidirectional", "mvc_dstate8", "mvc_dstate32")
+TRAINED_ABLATIONS = ("adaln=false", "text_bidirectional=false", "d_state=8", "d_state=32")
 
 
-def inference_model(system: str) -> TTSModel:
+def config_of(variant: str) -> ModelConfig:
+    """`mvc`, or a row of configs/ablations.tsv by its label."""
+    return system_config("mvc") if variant == "mvc" else ablation_config(variant)
+
+
+def inference_model(variant: str) -> TTSModel:
     torch.manual_seed(0)
-    return TTSModel(system_config(system), with_aligner=False).eval()
+    return TTSModel(config_of(variant), with_aligner=False).eval()
 
 
 def names(module: torch.nn.Module) -> set[str]:
@@ -36,15 +42,15 @@ def names(module: torch.nn.Module) -> set[str]:
 
 @pytest.mark.parametrize("system", TRAINED_ABLATIONS)
 def test_each_ablation_changes_only_what_it_declares(system):
-    mvc = system_config("mvc")
-    config = system_config(system)
+    mvc = config_of("mvc")
+    config = config_of(system)
     declared = {
-        "mvc_no_adaln": {"temporal": dataclasses.replace(mvc.temporal, adaln=False),
-                         "expressive": dataclasses.replace(mvc.expressive, adaln=False)},
-        "mvc_unidirectional": {"text_encoder": dataclasses.replace(mvc.text_encoder,
-                                                                   bidirectional=False)},
-        "mvc_dstate8": {"mamba": dataclasses.replace(mvc.mamba, d_state=8)},
-        "mvc_dstate32": {"mamba": dataclasses.replace(mvc.mamba, d_state=32)},
+        "adaln=false": {"temporal": dataclasses.replace(mvc.temporal, adaln=False),
+                        "expressive": dataclasses.replace(mvc.expressive, adaln=False)},
+        "text_bidirectional=false": {
+            "text_encoder": dataclasses.replace(mvc.text_encoder, bidirectional=False)},
+        "d_state=8": {"mamba": dataclasses.replace(mvc.mamba, d_state=8)},
+        "d_state=32": {"mamba": dataclasses.replace(mvc.mamba, d_state=32)},
     }[system]
     assert config == dataclasses.replace(mvc, **declared)
 
@@ -60,8 +66,8 @@ def test_no_attention_or_recurrence_and_only_the_conditioning_path_differs(syste
 
 
 def test_without_adaln_the_trunks_have_plain_layernorms_and_no_style_modulation():
-    config = system_config("mvc_no_adaln")
-    model, mvc = inference_model("mvc_no_adaln"), inference_model("mvc")
+    config = config_of("adaln=false")
+    model, mvc = inference_model("adaln=false"), inference_model("mvc")
     for module in (model.conditioning.duration, model.conditioning.prosody):
         assert not any(isinstance(m, AdaLN) for m in module.modules())
         assert isinstance(module.norm, torch.nn.LayerNorm)
@@ -76,7 +82,7 @@ def test_without_adaln_the_trunks_have_plain_layernorms_and_no_style_modulation(
 
 
 def test_the_unidirectional_text_encoder_has_no_backward_scan_and_is_causal():
-    model, mvc = inference_model("mvc_unidirectional"), inference_model("mvc")
+    model, mvc = inference_model("text_bidirectional=false"), inference_model("mvc")
     text_names = names(model.conditioning.text_encoder)
     assert not any("backward_mamba" in n or ".gate." in n for n in text_names)
     assert any("backward_mamba" in n for n in names(mvc.conditioning.text_encoder))
@@ -85,7 +91,7 @@ def test_the_unidirectional_text_encoder_has_no_backward_scan_and_is_causal():
     stack = model.conditioning.text_encoder.mamba
     bidirectional = mvc.conditioning.text_encoder.mamba
     gen = torch.Generator().manual_seed(5)
-    x = torch.randn(1, 12, system_config("mvc").hidden, generator=gen)
+    x = torch.randn(1, 12, config_of("mvc").hidden, generator=gen)
     bumped = x.clone()
     bumped[0, 6] += torch.randn(x.shape[-1], generator=gen)  # a constant would be normalized away
     with torch.no_grad():
@@ -95,8 +101,8 @@ def test_the_unidirectional_text_encoder_has_no_backward_scan_and_is_causal():
 
 
 def test_the_unidirectional_text_encoder_streams_exactly_at_any_lookahead():
-    config = system_config("mvc_unidirectional")
-    encoder = inference_model("mvc_unidirectional").conditioning.text_encoder
+    config = config_of("text_bidirectional=false")
+    encoder = inference_model("text_bidirectional=false").conditioning.text_encoder
     phonemes = torch.randint(1, config.n_symbols, (1, 11), generator=torch.Generator()
                              .manual_seed(3))
     with torch.no_grad():
@@ -104,10 +110,10 @@ def test_the_unidirectional_text_encoder_streams_exactly_at_any_lookahead():
         assert torch.allclose(encoder(phonemes, None, lookahead=0, chunk=2), offline, atol=1e-6)
 
 
-@pytest.mark.parametrize(("system", "d_state"), [("mvc_dstate8", 8), ("mvc", 16),
-                                                  ("mvc_dstate32", 32)])
+@pytest.mark.parametrize(("system", "d_state"), [("d_state=8", 8), ("mvc", 16),
+                                                  ("d_state=32", 32)])
 def test_d_state_reaches_every_ssm_layer(system, d_state):
-    config, model = system_config(system), inference_model(system)
+    config, model = config_of(system), inference_model(system)
     blocks = [m for m in model.modules() if isinstance(m, Mamba)]
     layers = (config.text_encoder.mamba_layers + config.temporal.mamba_layers
               + config.expressive.mamba_layers)
@@ -117,9 +123,9 @@ def test_d_state_reaches_every_ssm_layer(system, d_state):
         assert block.x_proj.out_features == block.dt_rank + 2 * d_state
 
 
-@pytest.mark.parametrize("system", ["mvc_no_adaln", "mvc_unidirectional"])
+@pytest.mark.parametrize("system", ["adaln=false", "text_bidirectional=false"])
 def test_padding_never_leaks(system):
-    config, model = system_config(system), inference_model(system)
+    config, model = config_of(system), inference_model(system)
     assert_text_and_durations_ignore_padding(model.conditioning, config)
     assert_prosody_ignores_padding(model.conditioning, config)
 

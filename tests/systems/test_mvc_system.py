@@ -13,7 +13,9 @@ import numpy as np
 import pytest
 import soundfile as sf
 import torch
+import yaml
 
+from mvc.ablations.sweep import ablation_settings, read_sweep
 from mvc.cli import main
 from mvc.data.manifest import read_manifest, write_manifest
 from mvc.errors import InputError
@@ -24,6 +26,7 @@ from mvc.train.vocoder_stage import train_vocoder_stage
 from tests.train.conftest import config, write_dataset
 from tests.train.vocoder_setup import hifigan_model, vocoder_sections
 
+ROOT = Path(__file__).resolve().parents[2]
 SYNTHESIS = {"seed": 7, "synthesis": {"sentence_pause_s": 0.1, "lookahead": None,
                                       "device": "cpu", "threads": 1}}
 STAGE = {"epochs": 4, "lr": 3e-3, "betas": [0.0, 0.99], "eps": 1e-9, "weight_decay": 1e-4,
@@ -187,25 +190,27 @@ def test_a_checkpoint_of_another_system_is_refused(trained, tmp_path):
         load_checkpoint(tmp_path / "other.pt", "mvc")
 
 
-def test_a_lookahead_variant_is_streaming_synthesis_of_mvcs_checkpoint(trained, test_manifest,
+def test_a_lookahead_row_is_streaming_synthesis_of_the_same_checkpoint(trained, test_manifest,
                                                                        synthesized, tmp_path):
-    variant = {**SYNTHESIS, "systems": {
-        "mvc": {}, "mvc_w0": {"checkpoint_from": "mvc", "synthesis": {"lookahead": 0}}}}
-    get_system("mvc_w0").synthesize(trained / "checkpoint.pt", test_manifest, None, variant,
-                                    tmp_path / "variant")
+    """An ablation row with lookahead 0 (its synthesis section, as the ablation rules pass it)
+    synthesizes what `mvc synth run --lookahead 0` does, which is not the offline audio."""
+    section = yaml.safe_load((ROOT / "configs/smoke.yaml").read_text())["ablations"]
+    (tmp_path / "sweep.tsv").write_text("adaln\ttext_bidirectional\td_state\tlookahead\n"
+                                        "true\ttrue\t16\toffline\ntrue\ttrue\t16\t0\n")
+    sweep = read_sweep(ablation_settings({**section, "tsv": str(tmp_path / "sweep.tsv")}))
+    row = {**SYNTHESIS, "synthesis": sweep.synthesis_section(SYNTHESIS["synthesis"],
+                                                             sweep.rows()[1])}
+    get_system("mvc").synthesize(trained / "checkpoint.pt", test_manifest, None, row,
+                                 tmp_path / "row")
     assert synth(trained / "checkpoint.pt", test_manifest, tmp_path / "stream",
                  "--lookahead", "0") == 0
     wavs = sorted(synthesized.glob("*.wav"))
     differs = 0
     for wav in wavs:
         streamed = (tmp_path / "stream" / wav.name).read_bytes()
-        assert (tmp_path / "variant" / wav.name).read_bytes() == streamed
+        assert (tmp_path / "row" / wav.name).read_bytes() == streamed
         differs += streamed != wav.read_bytes()
-    assert differs  # W = 0 is not the offline synthesis: the override took effect
-    assert set(read_timings(tmp_path / "variant" / "timings.csv")["system"]) == {"mvc_w0"}
-    with pytest.raises(InputError, match="a checkpoint_from variant trains nothing"):
-        get_system("mvc_w0").train(
-            {**config(), "systems": variant["systems"]}, [], tmp_path, tmp_path / "out")
+    assert differs  # W = 0 is not the offline synthesis: the knob took effect
 
 
 def test_a_hifigan_model_synthesizes_with_the_trained_vocoder_and_needs_it(trained,

@@ -1,7 +1,8 @@
-"""How the workflow plans the ablations (dry runs on the smoke config, nothing executed): a
-look-ahead variant synthesizes mvc's checkpoint with no train job of its own, a trained
-ablation gets its own train job, the efficiency table reads a variant's parameter counts
-from mvc's params.json, and a checkpoint_from naming no trained system fails early."""
+"""How the workflow plans the ablation sweep (dry runs, nothing executed): each row of the
+TSV gets its synth and score jobs under results/ablations/{knob~value/...}, only distinct
+model knobs train (a look-ahead row synthesizes the reference's checkpoint), the commands
+carry the row's knobs, and a bad TSV or section stops the workflow with the file and fix
+(the other TSV and reference mistakes: tests/ablations/test_sweep.py)."""
 
 import re
 from pathlib import Path
@@ -10,6 +11,9 @@ import pytest
 import yaml
 
 from .conftest import run, scratch_copy
+
+REFERENCE = "adaln~true/text_bidirectional~true/d_state~16"
+NO_ADALN = "adaln~false/text_bidirectional~true/d_state~16"
 
 
 @pytest.fixture(scope="module")
@@ -28,41 +32,61 @@ def planned(workdir: Path, *args: str) -> tuple[dict[str, list[str]], str]:
     return jobs, result.stdout
 
 
-def test_a_lookahead_variant_synthesizes_mvcs_checkpoint_without_training(workdir):
-    jobs, shell = planned(workdir, "results/synth/mvc_w8/vctk", "--configfile",
+def command(shell: str, start: str, out: str) -> str:
+    return next(line for line in shell.splitlines() if start in line and out in line)
+
+
+def test_each_row_is_synthesized_and_scored_and_only_model_knobs_train(workdir):
+    jobs, shell = planned(workdir, "results/ablations/table", "--configfile",
                           "configs/smoke.yaml")
-    assert [o.split(", ")[0] for o in jobs["train"]] == ["results/train/mvc/checkpoint.pt"]
-    assert jobs["synth"] == ["results/synth/mvc_w8/vctk"]
-    command = next(line for line in shell.splitlines() if "mvc synth run" in line)
-    assert "--system mvc_w8 --checkpoint results/train/mvc/checkpoint.pt" in command
-    assert '"mvc_w8":{"checkpoint_from":"mvc","synthesis":{"lookahead":8}}' in command
+    assert sorted(o.split(", ")[0] for o in jobs["ablation_train"]) == [
+        f"results/ablations/train/{NO_ADALN}/checkpoint.pt",
+        f"results/ablations/train/{REFERENCE}/checkpoint.pt"]
+    rows = [f"results/ablations/{REFERENCE}/lookahead~offline",
+            f"results/ablations/{NO_ADALN}/lookahead~offline",
+            f"results/ablations/{REFERENCE}/lookahead~8"]
+    assert sorted(jobs["ablation_synth"]) == sorted(f"{row}/synth/vctk" for row in rows)
+    assert sorted(o.split(", ")[0] for o in jobs["ablation_score"]) == sorted(
+        f"{row}/metrics/vctk/{metric}.csv" for row in rows for metric in ("mcd", "f0_rmse"))
+    assert jobs["ablation_table"] == ["results/ablations/table"]
+    assert "train" not in jobs and "synth" not in jobs  # the main DAG's are not involved
+    # The look-ahead row synthesizes the reference row's checkpoint, streamed.
+    streamed = command(shell, "mvc synth run", f"{REFERENCE}/lookahead~8/synth/vctk")
+    assert (f"--system mvc --checkpoint results/ablations/train/{REFERENCE}/checkpoint.pt"
+            in streamed)
+    assert '"lookahead":8,' in streamed
+    offline = command(shell, "mvc synth run", f"{REFERENCE}/lookahead~offline/synth/vctk")
+    assert '"lookahead":null,' in offline
+    trained = command(shell, "mvc train mvc", f"--out results/ablations/train/{NO_ADALN}")
+    assert ('"systems":{"mvc":{"expressive":{"adaln":false},"mamba":{"d_state":16},'
+            '"temporal":{"adaln":false},"text_encoder":{"bidirectional":true}}}') in trained
+    table = command(shell, "mvc report ablations", "--out results/ablations/table")
+    assert table.count("/metrics/vctk/") == 6
 
 
-def test_a_trained_ablation_plans_its_own_train_job(workdir):
-    jobs, _ = planned(workdir, "results/synth/mvc_no_adaln/vctk", "--configfile",
-                      "configs/smoke.yaml")
-    assert [o.split(", ")[0] for o in jobs["train"]] == [
-        "results/train/mvc_no_adaln/checkpoint.pt"]
+def test_the_default_sweep_trains_five_models_for_eight_rows(workdir):
+    jobs, _ = planned(workdir, "results/ablations/table", "--configfile", "configs/default.yaml")
+    assert len(jobs["ablation_train"]) == 5
+    assert len(jobs["ablation_synth"]) == 8 * 2  # ljspeech and vctk
+    assert len(jobs["ablation_score"]) == 8 * 2 * 4
 
 
-def test_the_efficiency_table_reads_a_variants_counts_from_its_checkpoint_system(workdir):
+GOOD_TSV = "adaln\ttext_bidirectional\td_state\tlookahead\ntrue\ttrue\t16\toffline\n"
+
+
+@pytest.mark.parametrize(("tsv", "changes", "message"), [
+    (GOOD_TSV + "true\ttrue\t16\toffline\n", {},
+     "configs/bad.tsv: lines [2, 3] are the same variant. Fix: keep one of them"),
+    (GOOD_TSV, {"metrics": ["mcd.mcd"]},
+     "ablations.metrics: ['mcd.mcd'] are not headline columns. Fix: use metric.column keys"),
+])
+def test_a_bad_sweep_stops_the_workflow_with_the_file_and_the_fix(workdir, tsv, changes,
+                                                                  message):
     config = yaml.safe_load((workdir / "configs/smoke.yaml").read_text())
-    config["evaluation"]["systems"] = ["ground_truth", "mvc", "mvc_w8"]
-    (workdir / "configs/variants.yaml").write_text(yaml.safe_dump(config))
-    jobs, shell = planned(workdir, "results/tables", "--configfile", "configs/variants.yaml")
-    assert [o.split(", ")[0] for o in jobs["train"]] == ["results/train/mvc/checkpoint.pt"]
-    report = next(line for line in shell.splitlines()
-                  if "mvc report tables" in line)
-    assert ("--params mvc=results/train/mvc/params.json "
-            "mvc_w8=results/train/mvc/params.json") in report
-
-
-def test_a_checkpoint_from_naming_no_trained_system_fails_early(workdir):
-    config = yaml.safe_load((workdir / "configs/smoke.yaml").read_text())
-    config["systems"]["mvc_w4"] = {"checkpoint_from": "mvc_w8", "synthesis": {"lookahead": 4}}
-    (workdir / "configs/bad_variant.yaml").write_text(yaml.safe_dump(config))
-    result = run(workdir, "results/synth/mvc_w4/vctk", "--dry-run", "--configfile",
-                 "configs/bad_variant.yaml")
+    config["ablations"].update({"tsv": "configs/bad.tsv", **changes})
+    (workdir / "configs/bad.tsv").write_text(tsv)
+    (workdir / "configs/bad_sweep.yaml").write_text(yaml.safe_dump(config))
+    result = run(workdir, "results/ablations/table", "--dry-run", "--configfile",
+                 "configs/bad_sweep.yaml")
     assert result.returncode != 0
-    assert ("systems.mvc_w4.checkpoint_from names 'mvc_w8', which is not a trained system"
-            in result.stdout + result.stderr)
+    assert message in " ".join((result.stdout + result.stderr).split())

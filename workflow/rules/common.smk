@@ -15,55 +15,19 @@ TRAIN_SECTIONS = ("seed", "audio", "model", "training")
 VOCODER_CHECKPOINT = "results/train/vocoder/checkpoint.pt"
 
 
-def checkpoint_from(system):
-    """The system whose checkpoint `system` synthesizes: a variant's `checkpoint_from`
-    (docs/models.md, Ablations), else the system itself."""
-    entry = config.get("systems", {}).get(system) or {}
-    return entry.get("checkpoint_from", system)
-
-
-def variants():
-    """The `systems:` entries that reuse another system's checkpoint (they train nothing)."""
-    return [name for name in config.get("systems", {}) if checkpoint_from(name) != name]
-
-
-def _check_variants():
-    trained = [name for name in config.get("systems", {}) if name not in variants()]
-    for name in variants():
-        if checkpoint_from(name) not in trained:
-            raise WorkflowError(
-                f"config: systems.{name}.checkpoint_from names {checkpoint_from(name)!r}, "
-                f"which is not a trained system. Fix: name one of {trained}."
-            )
-
-
-_check_variants()
-# Every system but the ground-truth pseudo-systems synthesizes; only those without
-# checkpoint_from train (the lookahead excludes the variants' names from the train rule).
-SYNTHESIZED_SYSTEM = "(?!ground_truth)[A-Za-z0-9_-]+"
-TRAINED_SYSTEM = "".join(f"(?!{name}/)" for name in variants()) + SYNTHESIZED_SYSTEM
+# Every system but the ground-truth pseudo-systems is trained and synthesized.
+TRAINED_SYSTEM = "(?!ground_truth)[A-Za-z0-9_-]+"
 
 
 def system_entry(system):
     """`systems:` narrowed to one system's model overrides (none if it has no entry; `mvc
-    train` then says what to add), so editing one system's entry reruns only that one; a
-    variant's comes with the entry of the system it reuses."""
-    names = (system, checkpoint_from(system))
-    return {name: entry for name, entry in config.get("systems", {}).items() if name in names}
+    train` then says what to add), so editing one system's entry reruns only that one."""
+    return {name: entry for name, entry in config.get("systems", {}).items() if name == system}
 
 
 def synth_config(wildcards):
-    """The sections `mvc synth run` reads; `systems:` only for a variant (its synthesis
-    overrides and checkpoint_from), so a trained system's synthesis does not rerun when
-    another entry changes."""
-    sections = {"seed": config["seed"], "synthesis": config["synthesis"]}
-    if wildcards.system in variants():
-        sections["systems"] = system_entry(wildcards.system)
-    return inline(sections)
-
-
-def synth_checkpoint(wildcards):
-    return f"results/train/{checkpoint_from(wildcards.system)}/checkpoint.pt"
+    """The sections `mvc synth run` reads."""
+    return inline({"seed": config["seed"], "synthesis": config["synthesis"]})
 
 
 wildcard_constraints:
@@ -194,9 +158,8 @@ def score_targets():
 
 def system_params():
     """SYSTEM=PATH for each system in evaluation.systems: the parameter counts written beside
-    the checkpoint it synthesizes (a variant's are its checkpoint_from system's), for the
-    efficiency table."""
-    return [f"{system}=results/train/{checkpoint_from(system)}/params.json"
+    its checkpoint, for the efficiency table."""
+    return [f"{system}=results/train/{system}/params.json"
             for system in config["evaluation"]["systems"] if system not in GROUND_TRUTH_SYSTEMS]
 
 

@@ -1,6 +1,5 @@
 # Synthesis stage: a trained system's checkpoint + a test set's manifest -> {utt_id}.wav,
-# timings.csv and references.csv in results/synth/{system}/{testset}; a checkpoint_from
-# variant synthesizes the checkpoint of the system it names, with its synthesis overrides.
+# timings.csv and references.csv in results/synth/{system}/{testset}.
 # The ground-truth pseudo-systems: ground_truth (score.smk) and ground_truth_gl (the
 # recordings' log-mels through the same vocoder, the round trip every system pays). With
 # model.vocoder.kind hifigan both also read the shared trained vocoder (train_vocoder,
@@ -9,13 +8,13 @@
 
 rule synth:
     input:
-        checkpoint=synth_checkpoint,
+        checkpoint="results/train/{system}/checkpoint.pt",
         manifest="results/manifests/{testset}.csv",
         vocoder=trained_vocoder(),
     output:
         directory("results/synth/{system}/{testset}"),
     wildcard_constraints:
-        system=SYNTHESIZED_SYSTEM,
+        system=TRAINED_SYSTEM,
     params:
         config=synth_config,
         split=config["evaluation"]["split"],
