@@ -34,7 +34,8 @@ def _under(path: Path, roots: Iterable[Path]) -> bool:
 def make_scratch(scratch: Path, workflow_dir: Path, workflow_files: Sequence[str],
                  results: str, skip: Sequence[str], config: Mapping[str, Any]) -> Path:
     """Copy `workflow_files` from `workflow_dir` into `scratch`, write the merged config as
-    JSON (Snakemake reads a .json configfile as JSON), and mirror every file under
+    JSON in its own key order (which means something: evaluation.metrics' order is the
+    statistics' row order; Snakemake reads a .json configfile as JSON), and mirror every file under
     `workflow_dir/results` as a symbolic link, except those under `skip` (paths relative to
     the workdir). Returns the config file's path."""
     scratch.mkdir(parents=True, exist_ok=True)
@@ -57,7 +58,7 @@ def make_scratch(scratch: Path, workflow_dir: Path, workflow_files: Sequence[str
         link.parent.mkdir(parents=True, exist_ok=True)
         os.symlink(path.resolve(), link)
     configfile = scratch / CONFIG_NAME
-    configfile.write_text(json.dumps(config, indent=1, sort_keys=True), encoding="utf-8")
+    configfile.write_text(json.dumps(config, indent=1), encoding="utf-8")
     return configfile
 
 

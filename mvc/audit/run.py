@@ -144,8 +144,7 @@ def run_audit(config: Mapping[str, Any], workdir: Path, results: str, out: Path,
     with atomic_dir(out) as tmp:
         write_text_atomic(tmp / "environment.json", json.dumps(environment, indent=1) + "\n")
         write_text_atomic(tmp / "git.json", json.dumps(git, indent=1) + "\n")
-        write_text_atomic(tmp / "config.json", json.dumps(config, indent=1, sort_keys=True)
-                          + "\n")
+        write_text_atomic(tmp / "config.json", json.dumps(config, indent=1) + "\n")
         write_text_atomic(tmp / "config_hashes.json", json.dumps(hashes, indent=1) + "\n")
         write_csv_atomic(tmp / "outputs.csv", ("path", "bytes", "sha256"), outputs)
         for rule, text in logs.items():

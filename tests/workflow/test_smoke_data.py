@@ -6,18 +6,9 @@ config fails early."""
 import csv
 from pathlib import Path
 
-import pytest
 import yaml
 
-from .conftest import run, scratch_copy
-
-
-@pytest.fixture(scope="module")
-def smoke(tmp_path_factory):
-    workdir = scratch_copy(tmp_path_factory.mktemp("smoke"))
-    result = run(workdir, "results/tables", "--configfile", "configs/smoke.yaml")
-    assert result.returncode == 0, result.stderr[-4000:]
-    return workdir
+from .conftest import MVC_TARGETS, run, scratch_copy
 
 
 def read_csv(path: Path) -> list[dict[str, str]]:
@@ -122,18 +113,6 @@ def test_html_report(smoke):
     assert result.returncode == 0, result.stderr[-4000:]
     html = (smoke / "results/report.html").read_text(errors="replace")
     assert "zero_shot_vctk.csv" in html and "f0_vctk.png" in html
-
-
-MVC_TARGETS = ("results/metrics/vctk/mvc/wer.csv", "results/metrics/vctk/mvc/mcd.csv",
-               "results/metrics/vctk/ground_truth_gl/mcd.csv")
-
-
-@pytest.fixture(scope="module")
-def smoke_mvc(smoke):
-    """MVC trained on the smoke data, synthesizing and scored on one test set."""
-    result = run(smoke, *MVC_TARGETS, "--configfile", "configs/smoke.yaml")
-    assert result.returncode == 0, result.stderr[-4000:]
-    return smoke
 
 
 def test_mvc_trains_synthesizes_and_is_scored(smoke_mvc):

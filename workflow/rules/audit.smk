@@ -17,7 +17,9 @@ rule audit:
     output:
         directory("results/audit"),
     params:
-        config=lambda w: inline(config),
+        # Not inline(): its sorted keys would lose the config's order, which means something
+        # (evaluation.metrics' order is the score tables' and the statistics' row order).
+        config=lambda w: json.dumps(config, separators=(",", ":")),
         files=AUDIT_WORKFLOW_FILES,
     log:
         "results/logs/audit.log",
