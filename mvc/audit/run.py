@@ -50,6 +50,14 @@ def _mirrored(path: Path) -> bool:
     return path.is_symlink() or (path.is_dir() and any(p.is_symlink() for p in path.rglob("*")))
 
 
+def _tolerance_text(kind: str, cfg: AuditConfig) -> str:
+    """The tolerance a file of `kind` is held to, as the report states it."""
+    wav, numeric = cfg.tolerances.wav, cfg.tolerances.numeric
+    return {"wav": f"max_abs<={wav.max_abs:g}; snr_db>={wav.min_snr_db:g}",
+            "bytes": "byte-identical", IGNORED: "not compared"}.get(
+        kind, f"atol={numeric.atol:g}; rtol={numeric.rtol:g}")
+
+
 def compare_outputs(original: Path, rerun: Path, job: Job,
                     cfg: AuditConfig) -> list[dict[str, Any]]:
     """One row per file of the job's outputs, original (under `original`) vs rerun."""
@@ -61,10 +69,7 @@ def compare_outputs(original: Path, rerun: Path, job: Job,
             kind = file_kind(path, cfg.identical, cfg.ignore)
             a, b = original / path, rerun / path
             row = {"rule": job.rule, "job": job.name, "file": path, "kind": kind}
-            tolerance = {"wav": f"max_abs<={cfg.tolerances.wav.max_abs:g}; "
-                                f"snr_db>={cfg.tolerances.wav.min_snr_db:g}",
-                         "bytes": "byte-identical", IGNORED: "not compared"}.get(
-                kind, f"atol={cfg.tolerances.numeric.atol:g}; rtol={cfg.tolerances.numeric.rtol:g}")
+            tolerance = _tolerance_text(kind, cfg)
             if not b.is_file():
                 rows.append({**row, "status": MISSING, "tolerance": tolerance})
             elif not a.is_file():
@@ -99,6 +104,31 @@ def _rerun_rule(rule: str, jobs: Sequence[Job], cfg: AuditConfig, workdir: Path,
              "detail": why} for job in jobs for output in job.outputs], done.log
 
 
+def _rerun_sample(config: Mapping[str, Any], cfg: AuditConfig, workdir: Path, results: str,
+                  workflow_files: Sequence[str], excluded: Sequence[str],
+                  scratch_root: Path | None, keep_scratch: bool) -> tuple[dict, list, dict]:
+    """Plan the target's DAG in a scratch copy, draw the sample and rerun it rule by rule:
+    (the sample by rule, the comparison rows, each rule's rerun log)."""
+    scratch = Path(tempfile.mkdtemp(prefix="mvc-audit-", dir=scratch_root))
+    try:
+        configfile = make_scratch(scratch / "plan", workdir, workflow_files, results,
+                                  excluded, config)
+        sample = sample_jobs(dag_jobs(scratch / "plan", cfg.target, configfile), cfg.rules,
+                             cfg.jobs_per_rule, cfg.seed)
+        rows, logs = [], {}
+        for rule, jobs in sample.items():
+            if jobs:
+                found, logs[rule] = _rerun_rule(rule, jobs, cfg, workdir, scratch,
+                                                workflow_files, results, config, excluded)
+                rows += found
+    finally:
+        if keep_scratch:
+            log.info("scratch copies kept in %s", scratch)
+        else:
+            shutil.rmtree(scratch, ignore_errors=True)
+    return sample, rows, logs
+
+
 def run_audit(config: Mapping[str, Any], workdir: Path, results: str, out: Path,
               workflow_files: Sequence[str], scratch_root: Path | None = None,
               keep_scratch: bool = False) -> list[dict[str, Any]]:
@@ -121,23 +151,8 @@ def run_audit(config: Mapping[str, Any], workdir: Path, results: str, out: Path,
     log.info("hashing the outputs under %s", results)
     outputs = [{**row, "path": str(Path(row["path"]).relative_to(workdir))}
                for row in output_hashes(workdir / results, [workdir / p for p in excluded])]
-    scratch = Path(tempfile.mkdtemp(prefix="mvc-audit-", dir=scratch_root))
-    try:
-        configfile = make_scratch(scratch / "plan", workdir, workflow_files, results,
-                                  excluded, config)
-        sample = sample_jobs(dag_jobs(scratch / "plan", cfg.target, configfile), cfg.rules,
-                             cfg.jobs_per_rule, cfg.seed)
-        rows, logs = [], {}
-        for rule, jobs in sample.items():
-            if jobs:
-                found, logs[rule] = _rerun_rule(rule, jobs, cfg, workdir, scratch,
-                                                workflow_files, results, config, excluded)
-                rows += found
-    finally:
-        if keep_scratch:
-            log.info("scratch copy kept in %s", scratch)
-        else:
-            shutil.rmtree(scratch, ignore_errors=True)
+    sample, rows, logs = _rerun_sample(config, cfg, workdir, results, workflow_files,
+                                       excluded, scratch_root, keep_scratch)
     sampled = {rule: [job.name for job in jobs] for rule, jobs in sample.items()}
     settings = {"target": cfg.target, "jobs_per_rule": cfg.jobs_per_rule, "seed": cfg.seed,
                 "hashes exclude": ", ".join(excluded)}

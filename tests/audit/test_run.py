@@ -10,6 +10,7 @@ import sys
 import pytest
 
 from mvc.audit.run import run_audit
+from mvc.cli import main
 from mvc.errors import InputError
 
 SNAKEFILE = """
@@ -83,3 +84,12 @@ def test_hashes_and_nothing_written_outside_the_audit(audited):
 def test_the_audit_directory_must_lie_under_the_results(tmp_path):
     with pytest.raises(InputError, match="outside results"):
         run_audit(CONFIG, tmp_path, "results", tmp_path / "audit", ["Snakefile"])
+
+
+def test_cli_without_an_audit_section_exits_2_naming_it(tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    code = main(["audit", "--config", '{"seed": 1}', "--workflow-files", "Snakefile",
+                 "--out", "results/audit"])
+    assert code == 2
+    assert "mvc audit: error: config: no `audit:` section" in capsys.readouterr().err
+    assert not (tmp_path / "results").exists()
