@@ -336,6 +336,14 @@ def _bench_ssm_parity(args: argparse.Namespace) -> None:
                          "see the rows above; report it with the device and versions")
 
 
+def _audit(args: argparse.Namespace) -> None:
+    from mvc.audit.run import run_audit
+    from mvc.config import load_config
+
+    run_audit(load_config(args.config), Path.cwd(), args.results, Path(args.out),
+              args.workflow_files, _optional_path(args.scratch), args.keep_scratch)
+
+
 def _command(group: argparse._SubParsersAction, name: str,
              handler: Callable[[argparse.Namespace], None] | None,
              help_text: str) -> argparse.ArgumentParser:
@@ -515,6 +523,21 @@ def _parser() -> argparse.ArgumentParser:
     ablations.add_argument("--scores", nargs="+", required=True,
                            help="results/ablations/KNOB~VALUE/.../metrics/TESTSET/METRIC.csv")
     ablations.add_argument("--out", required=True, help="output directory")
+
+    audit = _command(commands, "audit", _audit,
+                     "record the environment, git state, config and output hashes, rerun a "
+                     "sample of jobs in a scratch copy and compare (run from the workdir)")
+    audit.add_argument("--config", required=True,
+                       help="the whole merged config (with its audit section): YAML file or "
+                            "inline JSON")
+    audit.add_argument("--results", default="results", help="the outputs' directory")
+    audit.add_argument("--workflow-files", nargs="+", required=True,
+                       help="what a scratch copy needs beside the outputs (Snakefile, "
+                            "workflow, ...)")
+    audit.add_argument("--scratch", help="where scratch copies go (default: the temp dir)")
+    audit.add_argument("--keep-scratch", action="store_true",
+                       help="keep the scratch copies (their path is logged)")
+    audit.add_argument("--out", required=True, help="output directory (results/audit)")
 
     bench = _command(commands, "bench", None, "speed, memory and accuracy benchmarks "
                      "(results/bench/*.csv)").add_subparsers(dest="bench_command", required=True)

@@ -13,15 +13,6 @@ import yaml
 from .conftest import run, scratch_copy
 
 
-@pytest.fixture(scope="module")
-def smoke(tmp_path_factory):
-    workdir = scratch_copy(tmp_path_factory.mktemp("smoke"))
-    # `data` adds the test sets' features, which the tables do not need.
-    result = run(workdir, "results/tables", "data", "--configfile", "configs/smoke.yaml")
-    assert result.returncode == 0, result.stderr[-4000:]
-    return workdir
-
-
 def smoke_config(smoke: Path) -> dict:
     return yaml.safe_load((smoke / "configs/smoke.yaml").read_text())
 
