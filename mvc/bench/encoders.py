@@ -21,7 +21,8 @@ measures
   T >= fit_min_length (mvc.bench.ssm.growth_exponent);
 - throughput ratios MVC / StyleTTS2 and MVC / hybrid at the same (scale, batch, T): per
   repetition the other's time over MVC's (the two measured moments apart), then the median
-  over the repetitions both have (a ratio > 1: MVC is faster).
+  over the repetitions both have (a ratio > 1: MVC is faster); in the summary CSV and, per
+  row, as `mvc_throughput_ratio` (1 for MVC itself).
 
 A configuration predicted (extrapolated from shorter lengths, mvc.bench.ssm.extrapolate)
 to take over `max_call_s` or to peak over `memory_budget_gb` is skipped with a row that
@@ -65,8 +66,8 @@ PAPER_RATIO = 1.6  # MVC / StyleTTS2 throughput, the paper's claim (docs/efficie
 MB = 2**20
 
 COLUMNS = ("scale", "hidden", "system", "parameters", "device", "batch", "phonemes", "frames",
-           "fwd_s", "reps", "phonemes_per_s", "peak_mb", "time_exponent", "memory_exponent",
-           "torch_threads", "load_1min", "skipped", "note")
+           "fwd_s", "reps", "phonemes_per_s", "mvc_throughput_ratio", "peak_mb",
+           "time_exponent", "memory_exponent", "torch_threads", "load_1min", "skipped", "note")
 SUMMARY_COLUMNS = ("scale", "hidden", "device", "batch", "quantity", "system", "versus",
                    "phonemes", "value", "reps", "fit_from", "fit_to")
 
@@ -359,12 +360,16 @@ def _tables(bench: EncoderBench, run: _Run) -> tuple[pd.DataFrame, pd.DataFrame]
                 for length in sorted(bench.lengths):
                     record = run.records[scale.name, system, batch, length]
                     fwd = statistics.median(record.times.values()) if record.times else math.nan
+                    ratio = (paired_ratio(run.records[scale.name, REFERENCE, batch, length].times,
+                                          record.times)[0]
+                             if REFERENCE in bench.systems else math.nan)
                     rows.append({
                         "scale": scale.name, "hidden": scale.hidden, "system": system,
                         "parameters": parameters, **common, "batch": batch,
                         "phonemes": length, "frames": length * bench.frames_per_phoneme,
                         "fwd_s": fwd, "reps": len(record.times),
-                        "phonemes_per_s": batch * length / fwd, "peak_mb": record.peak / MB,
+                        "phonemes_per_s": batch * length / fwd, "mvc_throughput_ratio": ratio,
+                        "peak_mb": record.peak / MB,
                         "time_exponent": fits[system, "time"][0],
                         "memory_exponent": fits[system, "memory"][0],
                         "torch_threads": torch.get_num_threads(), "load_1min": record.load,

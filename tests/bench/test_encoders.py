@@ -51,6 +51,8 @@ def test_cli_writes_one_row_per_configuration_and_the_summary(tmp_path, capsys):
     assert (rows["fwd_s"] > 0).all() and (rows["reps"] == 2).all()
     assert np.allclose(rows["phonemes_per_s"], rows["batch"] * rows["phonemes"] / rows["fwd_s"])
     assert rows["peak_mb"].isna().all() and not rows["skipped"].any()
+    assert (rows[rows["system"] == "mvc"]["mvc_throughput_ratio"] == 1).all()
+    assert (rows["mvc_throughput_ratio"] > 0).all()
     assert (rows["torch_threads"] == 1).all()
     summary = pd.read_csv(summary_out, keep_default_na=False, na_values=[""])
     assert tuple(summary.columns) == SUMMARY_COLUMNS
@@ -58,6 +60,9 @@ def test_cli_writes_one_row_per_configuration_and_the_summary(tmp_path, capsys):
         "time_exponent": 12, "memory_exponent": 12, "throughput_ratio": 16}
     ratios = summary[summary["quantity"] == "throughput_ratio"]
     assert set(ratios["versus"]) == {"styletts2", "hybrid"} and (ratios["system"] == "mvc").all()
+    per_row = rows.set_index(["scale", "batch", "system", "phonemes"])["mvc_throughput_ratio"]
+    for r in ratios.itertuples():
+        assert per_row[r.scale, r.batch, r.versus, r.phonemes] == pytest.approx(r.value, rel=1e-5)
     assert (ratios["reps"] == 2).all() and (ratios["value"] > 0).all()
     times = summary[summary["quantity"] == "time_exponent"]
     assert times["value"].notna().all() and (times["fit_from"] == 8).all()
