@@ -168,7 +168,7 @@ def _stats_inputs(args: argparse.Namespace) -> tuple:
 
 
 def _read_bench(path: str | None):
-    """results/bench/ssm.csv as a DataFrame, or None when it was not given or not written."""
+    """A results/bench CSV as a DataFrame, or None when it was not given or not written."""
     import pandas as pd
 
     return pd.read_csv(path) if path and Path(path).is_file() else None
@@ -185,7 +185,8 @@ def _report_plots(args: argparse.Namespace) -> None:
         synth.setdefault(directory.name, {})[directory.parent.name] = directory
     lines = write_plots(result, settings, synth, args.systems, _read_bench(args.bench),
                         build(ProsodyConfig, section(config, "prosody"), "prosody"), report,
-                        Path(args.out))
+                        Path(args.out), encoders=_read_bench(args.encoders),
+                        longform=_read_bench(args.longform))
     print("\n".join(lines))
 
 
@@ -210,7 +211,10 @@ def _report_tables(args: argparse.Namespace) -> None:
                  [Path(s) for s in args.scores],
                  {s: pd.concat(t, ignore_index=True) for s, t in timings.items()}, params,
                  _read_bench(args.bench), report.bench_length,
-                 args.embedded, plots, Path(args.out))
+                 args.embedded, plots, Path(args.out),
+                 {"encoders": _read_bench(args.encoders),
+                  "synth": read_timings(args.synth_bench) if args.synth_bench else None,
+                  "synth_longform": _read_bench(args.longform)})
     print((Path(args.out) / "README.md").read_text(encoding="utf-8"))
 
 
@@ -506,6 +510,10 @@ def _parser() -> argparse.ArgumentParser:
         sub.add_argument("--config", required=True, help="sections statistics, report, prosody: "
                                                          "YAML file or inline JSON")
         sub.add_argument("--bench", help="results/bench/ssm.csv, when it exists")
+        sub.add_argument("--encoders", help="results/bench/encoders.csv, when it exists")
+        sub.add_argument("--longform", help="results/bench/synth_longform.csv, when it exists")
+        if name == "tables":
+            sub.add_argument("--synth-bench", help="results/bench/synth.csv, when it exists")
         sub.add_argument("--out", required=True, help="output directory")
         if name == "tables":
             sub.add_argument("--manifests", nargs="+", required=True)
