@@ -23,6 +23,7 @@ include: "workflow/rules/synth.smk"
 include: "workflow/rules/score.smk"
 include: "workflow/rules/stats.smk"
 include: "workflow/rules/report.smk"
+include: "workflow/rules/bench.smk"
 
 
 rule all:

@@ -52,6 +52,7 @@ from mvc.config import section
 from mvc.errors import InputError
 from mvc.models.conditioning import CONDITIONING_PATHS, ConditioningPath
 from mvc.models.config import ModelConfig, model_config
+from mvc.ssm.scan import choose_backend
 from mvc.systems.overrides import system_model_section
 from mvc.train.distributed import limit_threads
 
@@ -67,7 +68,8 @@ MB = 2**20
 
 COLUMNS = ("scale", "hidden", "system", "parameters", "device", "batch", "phonemes", "frames",
            "fwd_s", "reps", "phonemes_per_s", "mvc_throughput_ratio", "peak_mb",
-           "time_exponent", "memory_exponent", "torch_threads", "load_1min", "skipped", "note")
+           "time_exponent", "memory_exponent", "scan_backend", "torch_threads", "load_1min",
+           "skipped", "note")
 SUMMARY_COLUMNS = ("scale", "hidden", "device", "batch", "quantity", "system", "versus",
                    "phonemes", "value", "reps", "fit_from", "fit_to")
 
@@ -318,6 +320,12 @@ def paired_ratio(reference: Mapping[int, float], other: Mapping[int, float]) -> 
     return statistics.median(other[r] / reference[r] for r in both), len(both)
 
 
+def scan_backend(scale: Scale, device: str) -> str:
+    """The selective-scan backend the Mamba layers run (model.mamba.scan_backend, else
+    $MVC_SSM_BACKEND, else automatic: mamba_ssm's kernel on CUDA where it imports)."""
+    return choose_backend(device, section(scale.config, "model", "mamba").get("scan_backend"))
+
+
 def fit_exponent(series: Mapping[int, float], min_length: int) -> tuple[float, int, int]:
     """The growth exponent over the lengths >= min_length with a positive value, and the
     fitted range (NaN, 0, 0 with fewer than two such lengths)."""
@@ -372,6 +380,7 @@ def _tables(bench: EncoderBench, run: _Run) -> tuple[pd.DataFrame, pd.DataFrame]
                         "peak_mb": record.peak / MB,
                         "time_exponent": fits[system, "time"][0],
                         "memory_exponent": fits[system, "memory"][0],
+                        "scan_backend": scan_backend(scale, bench.device),
                         "torch_threads": torch.get_num_threads(), "load_1min": record.load,
                         "skipped": bool(record.skipped),
                         "note": "; ".join(filter(None, [record.skipped, *record.failures])),

@@ -53,7 +53,7 @@ def test_cli_writes_one_row_per_configuration_and_the_summary(tmp_path, capsys):
     assert rows["peak_mb"].isna().all() and not rows["skipped"].any()
     assert (rows[rows["system"] == "mvc"]["mvc_throughput_ratio"] == 1).all()
     assert (rows["mvc_throughput_ratio"] > 0).all()
-    assert (rows["torch_threads"] == 1).all()
+    assert (rows["torch_threads"] == 1).all() and (rows["scan_backend"] == "fused").all()
     summary = pd.read_csv(summary_out, keep_default_na=False, na_values=[""])
     assert tuple(summary.columns) == SUMMARY_COLUMNS
     assert summary["quantity"].value_counts().to_dict() == {
