@@ -151,8 +151,9 @@ def encoder_table(encoders: pd.DataFrame | None) -> tuple[Table, pd.DataFrame]:
              _number(r["peak_mb"]), _number(r["time_exponent"]), _number(r["memory_exponent"]),
              _number(r["mvc_throughput_ratio"])] for _, r in at.iterrows()]
     loads = encoders["load_1min"]
+    reps = sorted(encoders.loc[encoders["reps"] > 0, "reps"].unique())
     notes = ["Forward: median of interleaved repetitions (reps: "
-             f"{', '.join(map(str, sorted(encoders['reps'].unique())))}); exponents: log-log "
+             f"{', '.join(map(str, reps))}); exponents: log-log "
              "slopes of time and peak memory against phonemes over the benchmark's fitted "
              "range; MVC / system throughput: the median over repetitions of the system's time "
              "over MVC's (> 1: MVC faster). Peak: above the resident set before the call, in a "
