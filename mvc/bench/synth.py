@@ -282,7 +282,8 @@ def run_synth_bench(bench: SynthBench) -> tuple[pd.DataFrame, pd.DataFrame]:
                         continue
                     target = passage(ids, row.sentences, row.mode, row.utt_id())
                     longform_runs.setdefault((name, row), []).append(
-                        run_once(loaded[name], target, bench, row.lookahead))
+                        {**run_once(loaded[name], target, bench, row.lookahead),
+                         "load_1min": os.getloadavg()[0]})
     peaks = _longform_peaks(bench, rows, skipped, ids) if bench.memory else {}
     components = pd.DataFrame([{**_median_rep(runs), "device": bench.device}
                                for runs in component_runs.values()])
@@ -322,7 +323,7 @@ def _longform_table(bench: SynthBench, names: list[str], rows: list[Row],
                     "lookahead": "" if row.lookahead is None else row.lookahead,
                     "sentences": len(chosen), "phonemes": sum(t.shape[1] for t in chosen),
                     "device": bench.device, "torch_threads": torch.get_num_threads(),
-                    "load_1min": os.getloadavg()[0]}
+                    "load_1min": math.nan}
             if (name, row) in skipped:
                 out.append({**base, "reps": 0, "skipped": True, "note": skipped[name, row]})
                 continue
@@ -336,7 +337,8 @@ def _longform_table(bench: SynthBench, names: list[str], rows: list[Row],
                         "rtf": median["total_s"] / median["audio_seconds"],
                         "first_audio_s": first,
                         "peak_mb": peak / MB if isinstance(peak, float) else math.nan,
-                        "reps": len(runs[name, row]), "skipped": False,
+                        "reps": len(runs[name, row]), "load_1min": median["load_1min"],
+                        "skipped": False,
                         "note": peak if isinstance(peak, str) else ""})
     return pd.DataFrame.from_records(out, columns=list(LONGFORM_COLUMNS))
 
