@@ -27,6 +27,7 @@ include: "workflow/rules/stats.smk"
 include: "workflow/rules/report.smk"
 include: "workflow/rules/ablations.smk"
 include: "workflow/rules/audit.smk"
+include: "workflow/rules/bench.smk"
 
 
 rule all:

@@ -179,7 +179,7 @@ def _stats_inputs(args: argparse.Namespace) -> tuple:
 
 
 def _read_bench(path: str | None):
-    """results/bench/ssm.csv as a DataFrame, or None when it was not given or not written."""
+    """A results/bench CSV as a DataFrame, or None when it was not given or not written."""
     import pandas as pd
 
     return pd.read_csv(path) if path and Path(path).is_file() else None
@@ -196,7 +196,8 @@ def _report_plots(args: argparse.Namespace) -> None:
         synth.setdefault(directory.name, {})[directory.parent.name] = directory
     lines = write_plots(result, settings, synth, args.systems, _read_bench(args.bench),
                         build(ProsodyConfig, section(config, "prosody"), "prosody"), report,
-                        Path(args.out))
+                        Path(args.out), encoders=_read_bench(args.encoders),
+                        longform=_read_bench(args.longform))
     print("\n".join(lines))
 
 
@@ -233,7 +234,10 @@ def _report_tables(args: argparse.Namespace) -> None:
                  [Path(s) for s in args.scores],
                  {s: pd.concat(t, ignore_index=True) for s, t in timings.items()}, params,
                  _read_bench(args.bench), report.bench_length,
-                 args.embedded, plots, Path(args.out))
+                 args.embedded, plots, Path(args.out),
+                 {"encoders": _read_bench(args.encoders),
+                  "synth": read_timings(args.synth_bench) if args.synth_bench else None,
+                  "synth_longform": _read_bench(args.longform)})
     print((Path(args.out) / "README.md").read_text(encoding="utf-8"))
 
 
@@ -295,6 +299,72 @@ def _bench_ssm(args: argparse.Namespace) -> None:
                "backends": tuple(args.backends or default_backends(args.device))}
     bench = SsmBench(**_given(options))
     print(write_ssm_bench(run_ssm_bench(bench), bench, args.out))
+
+
+def _bench_encoders(args: argparse.Namespace) -> None:
+    from mvc.bench.encoders import (
+        QUICK_LENGTHS,
+        EncoderBench,
+        run_encoder_bench,
+        scale_item,
+        scales_from,
+        write_encoder_bench,
+    )
+    from mvc.config import load_config
+
+    items = [scale_item(item) for item in args.config]
+    options = {"scales": scales_from([(name, load_config(src)) for name, src in items]),
+               "device": args.device, "systems": tuple(args.systems) if args.systems else None,
+               "lengths": tuple(args.lengths or (QUICK_LENGTHS if args.quick else ())) or None,
+               "batches": tuple(args.batches) if args.batches else None,
+               "reps": args.reps or (1 if args.quick else None),
+               "frames_per_phoneme": args.frames_per_phoneme,
+               "fit_min_length": args.fit_min_length, "max_call_s": args.max_call_s,
+               "memory": False if args.no_memory else None, "threads": args.threads}
+    bench = EncoderBench(**_given(options))
+    rows, summary = run_encoder_bench(bench)
+    print(write_encoder_bench(rows, summary, bench, args.out, args.summary_out))
+
+
+def _bench_synth(args: argparse.Namespace) -> None:
+    from mvc.bench.synth import (
+        SynthBench,
+        SystemSpec,
+        parse_passage,
+        read_sentences,
+        run_synth_bench,
+        write_synth_bench,
+    )
+    from mvc.config import load_config
+
+    vocoder = Path(args.vocoder) if args.vocoder else None
+    if bool(args.checkpoint) == bool(args.untrained):
+        raise InputError("mvc bench synth", "give either --checkpoint or --untrained",
+                         "--checkpoint mvc=results/train/mvc/checkpoint.pt ... (trained) or "
+                         "--untrained configs/smoke.yaml (tests, smoke runs)")
+    if args.checkpoint:
+        specs = []
+        for item in args.checkpoint:
+            name, sep, path = item.partition("=")
+            if not sep or not name:
+                raise InputError("--checkpoint", f"{item!r} is not SYSTEM=PATH",
+                                 "write e.g. mvc=results/train/mvc/checkpoint.pt")
+            specs.append(SystemSpec(name, checkpoint=Path(path), vocoder_checkpoint=vocoder))
+    else:
+        config = load_config(args.untrained)
+        specs = [SystemSpec(name, config=config, vocoder_checkpoint=vocoder)
+                 for name in (args.systems or ("mvc", "styletts2", "hybrid"))]
+    options = {"utterances": args.utterances, "reps": args.reps, "threads": args.threads,
+               "passages": (tuple(parse_passage(p) for p in args.passages)
+                            if args.passages else None),
+               "lookaheads": tuple(args.lookaheads) if args.lookaheads else None,
+               "modes": tuple(args.modes) if args.modes else None,
+               "memory": False if args.no_memory else None}
+    bench = SynthBench(systems=tuple(specs), device=args.device, language=args.language,
+                       sentences=read_sentences(Path(args.text), args.language),
+                       **_given(options))
+    components, longform = run_synth_bench(bench)
+    print(write_synth_bench(components, longform, Path(args.out), Path(args.longform_out)))
 
 
 def _bench_metrics(args: argparse.Namespace) -> None:
@@ -494,6 +564,10 @@ def _parser() -> argparse.ArgumentParser:
         sub.add_argument("--config", required=True, help="sections statistics, report, prosody: "
                                                          "YAML file or inline JSON")
         sub.add_argument("--bench", help="results/bench/ssm.csv, when it exists")
+        sub.add_argument("--encoders", help="results/bench/encoders.csv, when it exists")
+        sub.add_argument("--longform", help="results/bench/synth_longform.csv, when it exists")
+        if name == "tables":
+            sub.add_argument("--synth-bench", help="results/bench/synth.csv, when it exists")
         sub.add_argument("--out", required=True, help="output directory")
         if name == "tables":
             sub.add_argument("--manifests", nargs="+", required=True)
@@ -567,6 +641,66 @@ def _parser() -> argparse.ArgumentParser:
     ssm.add_argument("--quick", action="store_true",
                      help="lengths 256 512 and 1 repetition unless given (a smoke run)")
     ssm.add_argument("--out", default="results/bench/ssm.csv", help="CSV to write")
+
+    encoders = _command(bench, "encoders", _bench_encoders,
+                        "conditioning paths of MVC, StyleTTS2 and the hybrid: time, peak memory "
+                        "and growth with input length, throughput ratios (docs/efficiency.md)")
+    encoders.add_argument("--config", nargs="+",
+                          default=["configs/default.yaml", "configs/paper.yaml"],
+                          help="one config per scale (its model: and systems: widths): PATH "
+                               "or NAME=PATH or NAME={inline JSON} (default: default and "
+                               "paper configs)")
+    encoders.add_argument("--device", choices=("cpu", "cuda"), default="cpu")
+    encoders.add_argument("--systems", nargs="+", help="default: mvc styletts2 hybrid")
+    encoders.add_argument("--lengths", type=int, nargs="+",
+                          help="phoneme counts (default 64 128 ... 8192)")
+    encoders.add_argument("--batches", type=int, nargs="+", help="batch sizes (default 1 8)")
+    encoders.add_argument("--reps", type=int, help="interleaved timed repetitions (default 3)")
+    encoders.add_argument("--frames-per-phoneme", type=int,
+                          help="fixed duration of every phoneme in frames (default 5)")
+    encoders.add_argument("--fit-min-length", type=int,
+                          help="fit the growth exponents over lengths >= this (default 512)")
+    encoders.add_argument("--max-call-s", type=float,
+                          help="skip a configuration predicted to take longer (default 60)")
+    encoders.add_argument("--threads", type=int,
+                          help="torch and numba CPU threads (default: theirs)")
+    encoders.add_argument("--no-memory", action="store_true", help="time only")
+    encoders.add_argument("--quick", action="store_true",
+                          help="lengths 64 256 and 1 repetition unless given (a smoke run)")
+    encoders.add_argument("--out", default="results/bench/encoders.csv", help="CSV to write")
+    encoders.add_argument("--summary-out", default="results/bench/encoders_summary.csv",
+                          help="exponents and throughput ratios CSV to write")
+
+    synth = _command(bench, "synth", _bench_synth,
+                     "end-to-end synthesis time per component, RTF, long-form RTF, peak memory "
+                     "and first-audio latency (docs/efficiency.md)")
+    synth.add_argument("--checkpoint", nargs="+",
+                       help="SYSTEM=PATH per trained system (results/train/{system}/"
+                            "checkpoint.pt)")
+    synth.add_argument("--untrained", help="a config: untrained models of --systems from its "
+                                           "model: and systems: sections (tests, smoke runs)")
+    synth.add_argument("--systems", nargs="+",
+                       help="with --untrained (default mvc styletts2 hybrid)")
+    synth.add_argument("--vocoder", help="the trained vocoder checkpoint (vocoder kind hifigan)")
+    synth.add_argument("--text", default="data/texts/en/moby-dick-ch1.txt",
+                       help="the text whose sentences are synthesized")
+    synth.add_argument("--language", default="en-us", help="the text's language")
+    synth.add_argument("--utterances", type=int,
+                       help="sentences timed one by one for the components (default 8)")
+    synth.add_argument("--passages", nargs="+",
+                       help="long-form passage lengths in sentences, or 'all' (default 1 4 16)")
+    synth.add_argument("--lookaheads", type=int, nargs="+",
+                       help="streaming look-aheads W in frames (default 8)")
+    synth.add_argument("--modes", nargs="+", help="long-form modes (default sentences "
+                                                  "streaming whole)")
+    synth.add_argument("--reps", type=int, help="interleaved repetitions (default 2)")
+    synth.add_argument("--device", choices=("cpu", "cuda"), default="cpu")
+    synth.add_argument("--threads", type=int, help="torch and numba CPU threads")
+    synth.add_argument("--no-memory", action="store_true", help="time only")
+    synth.add_argument("--out", default="results/bench/synth.csv",
+                       help="components CSV (synthesis timings schema) to write")
+    synth.add_argument("--longform-out", default="results/bench/synth_longform.csv",
+                       help="long-form CSV to write")
 
     metrics = _command(bench, "metrics", _bench_metrics,
                        "utterances per second of each metric on the same espeak-ng utterances")

@@ -239,20 +239,26 @@ def growth_exponent(lengths: list[int], values: list[float]) -> float:
     return float(np.polyfit(np.log(lengths), np.log(values), 1)[0])
 
 
-def _predicted(measured: dict[int, float], length: int, subject: str,
-               kind: str) -> float | None:
-    """Extrapolation from the two longest measured lengths below `length` (exponent >= 1),
-    or from one with the nominal exponent of (subject, kind); None when nothing was
-    measured."""
+def extrapolate(measured: dict[int, float], length: int,
+                nominal_exponent: float = 1.0) -> float | None:
+    """A value at `length` extrapolated from the two longest measured lengths below it (a
+    power law with exponent >= 1), or from one with `nominal_exponent`; None when nothing
+    shorter was measured. Used to skip configurations predicted past a budget."""
     below = sorted(n for n in measured if n < length)
     if not below:
         return None
     last = below[-1]
-    exponent = NOMINAL_EXPONENT.get(subject, {}).get(kind, 1.0)
+    exponent = nominal_exponent
     if len(below) >= 2 and min(measured[below[-2]], measured[last]) > 0:  # 0: a tiny peak
         prev = below[-2]
         exponent = max(1.0, math.log(measured[last] / measured[prev]) / math.log(last / prev))
     return measured[last] * (length / last) ** exponent
+
+
+def _predicted(measured: dict[int, float], length: int, subject: str,
+               kind: str) -> float | None:
+    """`extrapolate` with the nominal exponent of (subject, kind)."""
+    return extrapolate(measured, length, NOMINAL_EXPONENT.get(subject, {}).get(kind, 1.0))
 
 
 @dataclass

@@ -7,7 +7,9 @@ ratio of sums, like corpus WER); throughput = 1 / RTF (seconds of audio per seco
 memory the largest `peak_mem_mb`. Parameters: what training wrote beside the checkpoint
 (results/train/{system}/params.json: the inference model's total, without the training-only
 aligner and without the vocoder, and the conditioning path's). Kernels: the rows of
-results/bench/ssm.csv at one length.
+results/bench/ssm.csv at one length. Benchmarks, when written: the conditioning paths
+(results/bench/encoders.csv), where synthesis time goes (results/bench/synth.csv) and
+long-form synthesis (results/bench/synth_longform.csv).
 """
 
 from __future__ import annotations
@@ -123,3 +125,84 @@ def kernel_table(bench: pd.DataFrame | None, length: int) -> tuple[Table, pd.Dat
                      f"{sorted(bench['length'].unique().tolist())}.")
     return (Table(title, header, rows, notes=notes, left=3),
             at[["subject", "kind", "device", "length", *KERNEL_FIELDS]])
+
+
+def encoder_table(encoders: pd.DataFrame | None) -> tuple[Table, pd.DataFrame]:
+    """Per (scale, batch, system) from `mvc bench encoders`: time and memory at the longest
+    input every system of the (scale, batch) was measured at, the growth exponents and the
+    throughput ratio MVC / system there."""
+    header = ["Scale (hidden)", "Batch", "System", "Parameters", "Phonemes", "Forward (s) ↓",
+              "Peak (MiB) ↓", "Time exponent", "Memory exponent", "MVC / system throughput"]
+    title = "Efficiency: conditioning paths (mvc bench encoders)"
+    if encoders is None or encoders.empty:
+        return (Table(title, header, [], notes=["No results/bench/encoders.csv: run `mvc "
+                                                "bench encoders` or `snakemake bench`."]),
+                pd.DataFrame(columns=["scale", "batch", "system", "phonemes"]))
+    picked = []
+    for _, group in encoders.groupby(["scale", "batch"], sort=False):
+        measured = group[group["fwd_s"].notna()]
+        counts = measured.groupby("phonemes")["system"].nunique()
+        common = counts[counts == group["system"].nunique()]
+        length = common.index.max() if len(common) else measured["phonemes"].max()
+        picked.append(group[group["phonemes"] == length])
+    at = pd.concat(picked, ignore_index=True)
+    rows = [[f"{r['scale']} ({r['hidden']})", str(r["batch"]), str(r["system"]),
+             f"{r['parameters'] / 1e6:.2f}M", str(r["phonemes"]), _number(r["fwd_s"]),
+             _number(r["peak_mb"]), _number(r["time_exponent"]), _number(r["memory_exponent"]),
+             _number(r["mvc_throughput_ratio"])] for _, r in at.iterrows()]
+    loads = encoders["load_1min"]
+    reps = sorted(encoders.loc[encoders["reps"] > 0, "reps"].unique())
+    notes = ["Forward: median of interleaved repetitions (reps: "
+             f"{', '.join(map(str, reps))}); exponents: log-log "
+             "slopes of time and peak memory against phonemes over the benchmark's fitted "
+             "range; MVC / system throughput: the median over repetitions of the system's time "
+             "over MVC's (> 1: MVC faster). Peak: above the resident set before the call, in a "
+             f"fresh process (CPU). Device {', '.join(sorted(encoders['device'].unique()))}; "
+             f"1-minute load {loads.min():.1f}-{loads.max():.1f} during the run."]
+    skipped = encoders[encoders["skipped"].astype(bool)]
+    if not skipped.empty:
+        notes.append(f"{len(skipped)} configuration(s) skipped (predicted over the time or "
+                     "memory budget): see encoders.csv's notes.")
+    return Table(title, header, rows, notes=notes, left=3), at
+
+
+def synthesis_table(synth: pd.DataFrame | None) -> tuple[Table, pd.DataFrame]:
+    """Per system from `mvc bench synth`'s components (the timings schema): RTF and where
+    the time goes."""
+    title = "Efficiency: where synthesis time goes (mvc bench synth)"
+    if synth is None or synth.empty:
+        return (Table(title, ["System"], [], notes=["No results/bench/synth.csv: run `mvc "
+                                                    "bench synth`."]), pd.DataFrame())
+    summary = summarize(per_utterance(synth))
+    shares = [c for c in summary.columns if c.endswith("_share")]
+    header = ["System", "n", "Audio (s)", "RTF ↓",
+              *[f"{c.removesuffix('_share')} %" for c in shares]]
+    rows = [[str(r["system"]), str(r["n"]), _number(r["audio_seconds"]), _number(r["rtf"]),
+             *[f"{100 * r[c]:.1f}" for c in shares]] for _, r in summary.iterrows()]
+    notes = ["The same sentences for every system, one utterance each; RTF = summed synthesis "
+             "time / summed audio duration; shares of the summed time (token ids to waveform)."]
+    return Table(title, header, rows, notes=notes), summary
+
+
+def longform_table(longform: pd.DataFrame | None) -> tuple[Table, pd.DataFrame]:
+    """Per (system, mode, look-ahead, passage) from `mvc bench synth`: RTF, first-audio
+    latency and peak memory."""
+    header = ["System", "Mode", "W", "Sentences", "Phonemes", "RTF ↓", "First audio (s) ↓",
+              "Peak (MiB) ↓"]
+    title = "Efficiency: long-form synthesis (mvc bench synth)"
+    if longform is None or longform.empty:
+        return (Table(title, header, [], notes=["No results/bench/synth_longform.csv: run "
+                                                "`mvc bench synth`."]), pd.DataFrame())
+    rows = []
+    for _, r in longform.iterrows():
+        w = "" if pd.isna(r["lookahead"]) or r["lookahead"] == "" else str(int(r["lookahead"]))
+        cells = ([NO_DATA] * 3 if bool(r["skipped"]) else
+                 [_number(r["rtf"]), _number(r["first_audio_s"]), _number(r["peak_mb"])])
+        rows.append([str(r["system"]), str(r["mode"]), w, str(r["sentences"]),
+                     str(r["phonemes"]), *cells])
+    notes = ["Modes: sentences (sentence by sentence, offline, as `mvc synth run`), streaming "
+             "(sentence by sentence, conditioning path streamed with look-ahead W; MVC only), "
+             "whole (the passage as one sequence). First audio: time to the first sentence's "
+             "waveform (whole: the total). Peak: above the resident set before the call, in a "
+             "fresh process (CPU)."]
+    return Table(title, header, rows, notes=notes, left=3), longform

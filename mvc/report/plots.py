@@ -3,7 +3,8 @@
 - `point_plot`: one headline column's estimates with their intervals per system and test set;
 - `difference_plot`: the per-utterance paired differences to the reference system;
 - `f0_plot`: one utterance's F0 contour per system against the ground truth;
-- `scaling_plot`: time or memory against input length, log-log, with fitted slopes.
+- `scaling_plot`: time or memory against input length, log-log, with fitted slopes
+  (the kernels, the conditioning paths, long-form synthesis).
 """
 
 from __future__ import annotations
@@ -98,18 +99,23 @@ def fitted_slope(length: np.ndarray, value: np.ndarray) -> float:
     return float(np.polyfit(np.log(length[keep]), np.log(value[keep]), 1)[0])
 
 
-def scaling_plot(bench: pd.DataFrame, column: str, ylabel: str, title: str) -> plt.Figure:
-    """`column` against `length` per subject (results/bench/ssm.csv rows), log-log."""
+def scaling_plot(bench: pd.DataFrame, column: str, ylabel: str, title: str, *,
+                 x: str = "length", group: str = "subject",
+                 xlabel: str = "input length (frames)",
+                 slopes: Mapping[str, float] | None = None) -> plt.Figure:
+    """`column` against `x` per `group` (default: results/bench/ssm.csv's rows), log-log;
+    the legend gives each group's slope: `slopes[group]` when given (the benchmark's own fit,
+    e.g. over its fitted range), else the least-squares slope over the drawn points."""
     sns.set_theme(style="whitegrid")
     fig, ax = plt.subplots(figsize=(6, 4))
-    for subject, rows in bench.groupby("subject", sort=False):
-        rows = rows.sort_values("length")
-        length, value = rows["length"].to_numpy(float), rows[column].to_numpy(float)
-        slope = fitted_slope(length, value)
-        ax.plot(length, value, marker="o", label=f"{subject} (slope {slope:.2f})")
+    for name, rows in bench.groupby(group, sort=False):
+        rows = rows.sort_values(x)
+        length, value = rows[x].to_numpy(float), rows[column].to_numpy(float)
+        slope = slopes[name] if slopes is not None else fitted_slope(length, value)
+        ax.plot(length, value, marker="o", label=f"{name} (slope {slope:.2f})")
     ax.set_xscale("log", base=2)
     ax.set_yscale("log")
-    ax.set_xlabel("input length (frames)")
+    ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
     ax.set_title(title)
     ax.legend(fontsize="small")

@@ -54,9 +54,12 @@ def contours(dirs: Mapping[str, Path], utt_id: str, prosody: ProsodyConfig,
 
 def write_plots(result: StatsResult, settings: StatsSettings, synth: Mapping[str, dict[str, Path]],
                 systems: Sequence[str], bench: pd.DataFrame | None, prosody: ProsodyConfig,
-                plot_settings: PlotSettings, out_dir: Path) -> list[str]:
+                plot_settings: PlotSettings, out_dir: Path,
+                encoders: pd.DataFrame | None = None,
+                longform: pd.DataFrame | None = None) -> list[str]:
     """Draw every figure into `out_dir`; return the README lines. `synth` maps test set ->
-    system -> its directory of {utt_id}.wav."""
+    system -> its directory of {utt_id}.wav; `bench`, `encoders` and `longform` are
+    results/bench/ssm.csv, encoders.csv and synth_longform.csv (None: not written)."""
     lines = []
     with atomic_dir(out_dir) as tmp:
         for spec in settings.columns:
@@ -101,6 +104,56 @@ def write_plots(result: StatsResult, settings: StatsSettings, synth: Mapping[str
                 plots.save(plots.scaling_plot(bench, column, label, f"{label} vs input length"),
                            tmp / f"efficiency_{name}")
                 lines.append(f"- efficiency_{name}.png/.pdf: {label} vs length, log-log")
+        lines += _encoder_plots(encoders, tmp) + _longform_plots(longform, tmp)
         (tmp / "README.md").write_text("# results/plots\n\n" + "\n".join(lines) + "\n",
                                        encoding="utf-8")
+    return lines
+
+
+def _encoder_plots(encoders: pd.DataFrame | None, tmp: Path) -> list[str]:
+    """Forward time and peak memory vs phonemes per system, one pair per (scale, batch),
+    with the benchmark's fitted exponents (`mvc bench encoders`)."""
+    if encoders is None or encoders.empty:
+        return ["- encoders_*: no results/bench/encoders.csv (run `mvc bench encoders` or "
+                "`snakemake bench`)"]
+    lines = []
+    for (scale, batch), rows in encoders.groupby(["scale", "batch"], sort=False):
+        for name, column, exponent, label in (
+                ("time", "fwd_s", "time_exponent", "forward time (s)"),
+                ("memory", "peak_mb", "memory_exponent", "peak memory (MiB)")):
+            drawn = rows[rows[column].notna() & (rows[column] > 0)]
+            stem = f"encoders_{name}_{scale}_b{batch}"
+            if drawn.empty:
+                lines.append(f"- {stem}: not drawn, no {column} measured")
+                continue
+            slopes = drawn.groupby("system")[exponent].first().to_dict()
+            plots.save(plots.scaling_plot(
+                drawn, column, label, f"Conditioning path {label}, {scale} width, batch {batch}",
+                x="phonemes", group="system", xlabel="input length (phonemes)", slopes=slopes),
+                tmp / stem)
+            lines.append(f"- {stem}.png/.pdf: {label} vs phonemes per system, log-log, slopes "
+                         "fitted by the benchmark")
+    return lines
+
+
+def _longform_plots(longform: pd.DataFrame | None, tmp: Path) -> list[str]:
+    """Synthesis time and peak memory vs passage length per (system, mode)."""
+    if longform is None or longform.empty:
+        return ["- longform_*: no results/bench/synth_longform.csv (run `mvc bench synth`)"]
+    rows = longform[~longform["skipped"].astype(bool)].copy()
+    w = rows["lookahead"].map(lambda v: "" if pd.isna(v) or v == "" else f" W={int(v)}")
+    rows["series"] = rows["system"] + " " + rows["mode"] + w
+    lines = []
+    for name, column, label in (("time", "total_s", "synthesis time (s)"),
+                                ("memory", "peak_mb", "peak memory (MiB)")):
+        drawn = rows[rows[column].notna() & (rows[column] > 0)]
+        if drawn.empty:
+            lines.append(f"- longform_{name}: not drawn, no {column} measured")
+            continue
+        plots.save(plots.scaling_plot(drawn, column, label, f"Long-form {label} vs passage "
+                                      "length", x="phonemes", group="series",
+                                      xlabel="passage length (phonemes)"),
+                   tmp / f"longform_{name}")
+        lines.append(f"- longform_{name}.png/.pdf: {label} vs passage length per system and "
+                     "mode, log-log, least-squares slopes")
     return lines

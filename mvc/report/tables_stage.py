@@ -11,7 +11,14 @@ import pandas as pd
 
 from mvc.atomic import atomic_dir
 from mvc.report.data_summary import summarize
-from mvc.report.efficiency_table import kernel_table, system_efficiency, system_table
+from mvc.report.efficiency_table import (
+    encoder_table,
+    kernel_table,
+    longform_table,
+    synthesis_table,
+    system_efficiency,
+    system_table,
+)
 from mvc.report.metrics_summary import summarize_scores
 from mvc.report.paper_tables import build_table, comparisons_table
 from mvc.report.render import Table, format_ci, to_latex, to_markdown
@@ -41,8 +48,10 @@ def write_tables(result: StatsResult, listeners: pd.DataFrame | None, settings: 
                  timings: Mapping[str, pd.DataFrame], params: Mapping[str, Mapping[str, int]],
                  bench: pd.DataFrame | None,
                  bench_length: int, embedded: Sequence[str], plots: Sequence[str],
-                 out_dir: Path) -> None:
-    """Write every table and the README into `out_dir`, replacing it whole."""
+                 out_dir: Path,
+                 benchmarks: Mapping[str, pd.DataFrame | None] | None = None) -> None:
+    """Write every table and the README into `out_dir`, replacing it whole. `benchmarks`:
+    results/bench CSVs by name (encoders, synth, synth_longform), each tabulated when given."""
     with atomic_dir(out_dir) as tmp:
         written = []
         for spec in settings.tables:
@@ -55,6 +64,12 @@ def write_tables(result: StatsResult, listeners: pd.DataFrame | None, settings: 
                           efficiency)
         kernels, kernel_rows = kernel_table(bench, bench_length)
         written += _write(tmp, "efficiency_kernels", kernels, kernel_rows)
+        benchmarks = benchmarks or {}
+        for name, build in (("encoders", encoder_table), ("synth", synthesis_table),
+                            ("synth_longform", longform_table)):
+            if benchmarks.get(name) is not None:
+                table, frame = build(benchmarks[name])
+                written += _write(tmp, f"efficiency_{name}", table, frame)
         if listeners is not None:
             written += _write(tmp, "listener_cmos", _listener_table(listeners, settings),
                               listeners)

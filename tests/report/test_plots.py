@@ -69,3 +69,26 @@ def test_fitted_slope_recovers_the_exponent():
     length = np.array([256.0, 512.0, 1024.0, 4096.0])
     assert fitted_slope(length, 3e-6 * length ** 1.5) == pytest.approx(1.5)
     assert np.isnan(fitted_slope(length, np.array([np.nan, np.nan, 1.0, np.nan])))
+
+
+def test_encoder_and_longform_plots(inputs, tmp_path):
+    result, synth, _ = inputs
+    lengths = [512, 1024, 2048]
+    encoders = pd.DataFrame([
+        {"scale": "default", "batch": 1, "system": system, "phonemes": n,
+         "fwd_s": 1e-4 * n ** slope, "peak_mb": 1e-2 * n, "time_exponent": slope,
+         "memory_exponent": 1.0} for system, slope in (("mvc", 1.0), ("hybrid", 2.0))
+        for n in lengths])
+    longform = pd.DataFrame([
+        {"system": "mvc", "mode": mode, "lookahead": w, "phonemes": n, "total_s": 1e-3 * n,
+         "peak_mb": np.nan if mode == "streaming" else 0.1 * n, "skipped": False}
+        for mode, w in (("sentences", ""), ("streaming", 8)) for n in lengths])
+    out = tmp_path / "plots"
+    lines = write_plots(result, SETTINGS, synth, ["ground_truth", "mvc"], None,
+                        ProsodyConfig(), PlotSettings(f0_frame_ms=5.0, bench_length=1024), out,
+                        encoders=encoders, longform=longform)
+    for stem in ("encoders_time_default_b1", "encoders_memory_default_b1", "longform_time",
+                 "longform_memory"):
+        assert (out / f"{stem}.png").stat().st_size > 5000
+    assert any(line.startswith("- encoders_time_default_b1.png") for line in lines)
+    assert any("no results/bench/ssm.csv" in line for line in lines)

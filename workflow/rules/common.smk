@@ -193,6 +193,38 @@ def ssm_bench():
     return [str(path)] if path.is_file() else []
 
 
+def bench_results(name):
+    """results/bench/{name} when `snakemake bench` (or `mvc bench`) has written it."""
+    path = Path("results/bench") / name
+    return [str(path)] if path.is_file() else []
+
+
+def bench_options(input):
+    """The report's --encoders/--longform/--synth-bench options for the CSVs that exist."""
+    options = {"encoders": "--encoders", "longform": "--longform", "synth_bench": "--synth-bench"}
+    return " ".join(f"{flag} {input[key]}" for key, flag in options.items()
+                    if key in input.keys() and input[key])
+
+
+def bench_scales():
+    """`mvc bench encoders --config` items: NAME=CONFIG per bench.encoders.scales entry."""
+    return [f"{name}={path}" for name, path in config["bench"]["encoders"]["scales"].items()]
+
+
+def bench_checkpoints():
+    return [f"results/train/{system}/checkpoint.pt" for system in config["bench"]["synth"]["systems"]]
+
+
+def bench_checkpoint_items():
+    return [f"{system}=results/train/{system}/checkpoint.pt"
+            for system in config["bench"]["synth"]["systems"]]
+
+
+def bench_threads_option():
+    threads = config["bench"]["threads"]
+    return f"--threads {threads}" if threads else ""
+
+
 def listener_ratings():
     path = config["statistics"].get("listener_ratings")
     return [path] if path else []

@@ -7,6 +7,8 @@ rule plots:
         stats="results/stats",
         synth=synth_dirs(),
         bench=ssm_bench(),
+        encoders=bench_results("encoders.csv"),
+        longform=bench_results("synth_longform.csv"),
     output:
         report(
             directory("results/plots"),
@@ -18,13 +20,14 @@ rule plots:
         config=report_config(),
         systems=config["evaluation"]["systems"],
         bench=lambda w, input: f"--bench {input.bench}" if input.bench else "",
+        benchmarks=lambda w, input: bench_options(input),
     log:
         "results/logs/plots.log",
     threads: 1
     shell:
         "mvc report plots --stats {input.stats} --synth {input.synth}"
         " --systems {params.systems} --config {params.config:q} {params.bench}"
-        " --out {output} > {log} 2>&1"
+        " {params.benchmarks} --out {output} > {log} 2>&1"
 
 
 rule report:
@@ -36,6 +39,9 @@ rule report:
         synth=synth_dirs(),
         params=trained_params(),
         bench=ssm_bench(),
+        encoders=bench_results("encoders.csv"),
+        longform=bench_results("synth_longform.csv"),
+        synth_bench=bench_results("synth.csv"),
     output:
         report(
             directory("results/tables"),
@@ -49,6 +55,7 @@ rule report:
         embedded=embedded_testsets(),
         counts=system_params(),
         bench=lambda w, input: f"--bench {input.bench}" if input.bench else "",
+        benchmarks=lambda w, input: bench_options(input),
     log:
         "results/logs/report.log",
     benchmark:
@@ -59,6 +66,7 @@ rule report:
         " --manifests {input.manifests} --scores {input.scores} --synth {input.synth}"
         " --params {params.counts}"
         " --systems {params.systems} --embedded {params.embedded} {params.bench}"
+        " {params.benchmarks}"
         " --config {params.config:q} --out {output} > {log} 2>&1 && cat {output}/README.md"
 
 
