@@ -35,8 +35,21 @@ def _statistics(metric: str, ok: pd.DataFrame) -> list[tuple[str, float]]:
         records = ok.to_dict("records")
         return [(name, fn(records) if records else math.nan) for name, fn in RECORDS[metric]]
     columns = HEADLINE_COLUMNS.get(metric, ())
-    return [(f"{c} (mean)", float(ok[c].mean()) if len(ok) else math.nan) for c in columns
-            if c in ok]
+    return [(f"{c} (mean)", float(pd.to_numeric(ok[c]).mean()) if len(ok) else math.nan)
+            for c in columns if c in ok]
+
+
+def _undefined(metric: str, ok: pd.DataFrame) -> str:
+    """Which headline values are undefined (NaN) on `ok` rows, e.g. F0 RMSE with no frame
+    voiced in both signals: the means skip them, and the note says how many."""
+    parts = []
+    for c in HEADLINE_COLUMNS.get(metric, ()):
+        if c in ok:
+            missing = int(pd.to_numeric(ok[c]).isna().sum())
+            if missing:
+                parts.append(f"{c} undefined for {missing} of {len(ok)} ok rows (the mean "
+                             "skips them)")
+    return "; ".join(parts)
 
 
 def summarize_scores(score_files: Sequence[Path]) -> pd.DataFrame:
@@ -45,14 +58,14 @@ def summarize_scores(score_files: Sequence[Path]) -> pd.DataFrame:
     for path in score_files:
         path = Path(path)
         testset, system, metric = path.parts[-3], path.parts[-2], path.stem
-        table = pd.read_csv(path, keep_default_na=False, na_values=[""])
+        table = pd.read_csv(path, keep_default_na=False, na_values=["", "nan"])
         counts = table["status"].value_counts()
         ok = table[table["status"] == "ok"]
         reasons = json.loads(path.with_suffix(".json").read_text())["unavailable_reasons"]
         base = {"testset": testset, "system": system, "metric": metric, "n": len(table),
                 "ok": int(counts.get("ok", 0)), "error": int(counts.get("error", 0)),
                 "unavailable": int(counts.get("unavailable", 0)),
-                "note": "; ".join(reasons) if ok.empty and reasons else ""}
+                "note": "; ".join(reasons) if ok.empty and reasons else _undefined(metric, ok)}
         for statistic, value in _statistics(metric, ok):
             rows.append({**base, "statistic": statistic, "value": value})
     return pd.DataFrame.from_records(rows, columns=SUMMARY_COLUMNS)

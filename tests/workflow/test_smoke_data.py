@@ -5,6 +5,7 @@ and test set with finite numbers and the expected n; a bad config fails early.""
 
 import csv
 import math
+import re
 from pathlib import Path
 
 import pytest
@@ -74,9 +75,12 @@ def test_scores_summary_and_data_summary(smoke):
 
 
 def test_paper_tables_show_every_system_and_test_set_with_finite_cells_and_n(smoke):
+    """Every (test set, system) row with the test set's n; every cell a finite estimate with
+    its interval and its own n where it is below the row's, or n/a with the reason. The
+    smoke systems are barely trained (4 steps): some of their audio is too short or silent
+    for a metric, which must show as a smaller cell n or n/a, never as a silent gap."""
     config = smoke_config(smoke)
     systems = config["evaluation"]["systems"]
-    english_only = {"wer.wer", "wer.cer"}  # pocketsphinx: n/a on the CSS10 sets, with a note
     with_reference = {"mcd.mcd_db", "f0_rmse.f0_rmse_hz", "speaker_sim.speaker_sim"}
     tables = smoke / "results/tables"
     for spec in config["statistics"]["tables"]:
@@ -86,25 +90,33 @@ def test_paper_tables_show_every_system_and_test_set_with_finite_cells_and_n(smo
         assert {(r["testset"], r["system"]) for r in cells} == {
             (t, s) for t in spec["testsets"] for s in systems}
         for cell in cells:
-            n = len([r for r in read_csv(smoke / f"results/manifests/{cell['testset']}.csv")
-                     if r["split"] == "test"])
-            where = (cell["testset"], cell["system"], cell["column"])
-            assert int(cell["n"]) == n, where
-            if cell["column"].startswith("cmos."):
-                continue  # checked with the comparisons below
-            if cell["system"] == "ground_truth" and cell["column"] in with_reference:
-                assert cell["cell"] == "–" and cell["note"] == "not scored", where
-            elif cell["testset"].startswith("css10") and cell["column"] in english_only:
-                assert cell["cell"] == "n/a" and "English model" in cell["note"], where
+            testset, system, column = cell["testset"], cell["system"], cell["column"]
+            n = sum(r["split"] == "test"
+                    for r in read_csv(smoke / f"results/manifests/{testset}.csv"))
+            assert int(cell["n"]) == n, (testset, system, column)
+            if column.startswith("cmos."):
+                continue  # the comparisons' test checks these
+            english = not testset.startswith("css10")
+            if system == "ground_truth" and column in with_reference:
+                assert (cell["cell"], cell["note"]) == ("–", "not scored")
+            elif cell["estimate"] == "":
+                assert cell["cell"] == "n/a" and cell["note"], (testset, system, column)
             else:
-                estimate = float(cell["estimate"])
-                assert math.isfinite(estimate) and cell["cell_n"] == str(n), where
-                if n > 1:
-                    assert float(cell["ci_low"]) <= estimate <= float(cell["ci_high"]), where
+                estimate, cell_n = float(cell["estimate"]), int(cell["cell_n"])
+                assert math.isfinite(estimate) and 1 <= cell_n <= n, (testset, system, column)
+                assert cell_n == n or f"(n={cell_n})" in cell["cell"], (testset, system, column)
+                if cell_n > 1:
+                    assert float(cell["ci_low"]) <= estimate <= float(cell["ci_high"])
                 else:  # one utterance: an estimate without an interval
-                    assert cell["ci_low"] == "" and cell["cell"].endswith("[n/a]"), where
-            if cell["column"] == "dnsmos.mos_proxy":
-                assert 1 <= float(cell["estimate"]) <= 5, where
+                    assert cell["ci_low"] == "" and "[n/a]" in cell["cell"]
+            # the recordings are valid audio (pocketsphinx: English only); MCD is defined on
+            # any audio
+            recordings = system == "ground_truth" and (
+                column == "dnsmos.mos_proxy" or (english and column.startswith("wer.")))
+            if recordings or (system != "ground_truth" and column == "mcd.mcd_db"):
+                assert cell["cell_n"] == str(n), (testset, system, column)
+            if column == "dnsmos.mos_proxy" and cell["estimate"]:
+                assert 1 <= float(cell["estimate"]) <= 5
         markdown = (tables / f"{spec['name']}.md").read_text()
         assert ("| Test set | System | n | WER ↓ | CER ↓ | MOS-proxy ↑ | MCD (dB) ↓ | "
                 "F0 RMSE (Hz) ↓ | Speaker sim. ↑ | CMOS-proxy vs styletts2 ↑ |") in markdown
@@ -138,7 +150,8 @@ def test_summary_efficiency_and_plots_cover_every_system(smoke):
     for system, row in efficiency.items():
         assert int(row["n"]) == audio_utterances, system
         assert 0 < float(row["rtf_low"]) <= float(row["rtf"]) <= float(row["rtf_high"]), system
-        assert int(row["parameters"]) > 0 and float(row["peak_mem_mb"]) > 0, system
+        assert re.fullmatch(r"\d+\.\d\dM \(conditioning \d+\.\d\dM\)", row["parameters"])
+        assert float(row["peak_mem_mb"]) > 0, system
     plots = smoke / "results/plots"
     for stem in ("points_mos_proxy", "points_wer", "f0_vctk", "f0_ljspeech"):
         assert (plots / f"{stem}.png").stat().st_size > 5000
@@ -168,8 +181,13 @@ def test_each_system_trains_and_synthesizes_every_test_set(smoke, system):
         timings = read_csv(synth / "timings.csv")
         assert sorted(r["utt_id"] for r in timings) == sorted(ids), testset
         assert all(float(r["total_s"]) > 0 and float(r["audio_seconds"]) > 0 for r in timings)
+        # every utterance has a row; one the metric cannot score (a barely trained system's
+        # fragment shorter than DNSMOS's minimum) is an error naming its file
         scores = read_csv(smoke / f"results/metrics/{testset}/{system}/dnsmos.csv")
-        assert [r["utt_id"] for r in scores] == ids and {r["status"] for r in scores} == {"ok"}
+        assert [r["utt_id"] for r in scores] == ids
+        for row in scores:
+            assert row["status"] == "ok" or (
+                row["status"] == "error" and f"{row['utt_id']}.wav" in row["error"]), row
 
 
 def test_second_run_has_nothing_to_do(smoke):
