@@ -97,7 +97,8 @@ def test_the_data_stage_runs_on_real_layouts_and_the_full_dag_is_planned(
     n_scores = with_audio * (2 + 5 + 5 * len(TRAINED)) + 2 * len(TRAINED)
     assert counts(planned) == {
         "fetch": 1,  # Whisper's checkpoint, for the WER jobs
-        "features": with_audio, "train": len(TRAINED), "train_vocoder": 1,
+        # the training sets' features only: no table reads the test sets' (`data` builds them)
+        "features": len(paper["train_datasets"]), "train": len(TRAINED), "train_vocoder": 1,
         "synth": len(TRAINED) * n_testsets, "ground_truth": with_audio,
         "ground_truth_gl": with_audio, "score": n_scores, "stats": 1, "plots": 1, "report": 1,
     }
