@@ -35,7 +35,6 @@ import contextlib
 import math
 import os
 import statistics
-import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -47,7 +46,7 @@ from tqdm import tqdm
 
 from mvc.atomic import atomic_path
 from mvc.bench.peak_memory import MeasurementError, PeakMemory, cuda_peak
-from mvc.bench.ssm import extrapolate, growth_exponent, half_of_physical_memory_gb
+from mvc.bench.ssm import extrapolate, growth_exponent, half_of_physical_memory_gb, timed
 from mvc.config import section
 from mvc.errors import InputError
 from mvc.models.conditioning import CONDITIONING_PATHS, ConditioningPath
@@ -192,16 +191,6 @@ def _memory_setup(scale: Scale, system: str, batch: int, length: int, frames_per
     return make_call(subject, batch, length, frames_per_phoneme, seed, device)
 
 
-def _timed(call: Callable[[], object], device: str) -> float:
-    if device == "cuda":
-        torch.cuda.synchronize()
-    start = time.perf_counter()
-    call()
-    if device == "cuda":
-        torch.cuda.synchronize()
-    return time.perf_counter() - start
-
-
 Key = tuple[str, str, int, int]  # scale, system, batch, length
 
 
@@ -275,7 +264,7 @@ class _Run:
             return
         call = make_call(self.subject(scale, system), batch, length,
                          self.bench.frames_per_phoneme, self.bench.seed, self.bench.device)
-        record.times[rep] = _timed(call, self.bench.device)
+        record.times[rep] = timed(call, self.bench.device)
         if first and self.bench.memory:
             self._measure_memory(scale, system, batch, length, record)
 

@@ -222,7 +222,8 @@ def _memory_setup(bench: SsmBench, subject: str, length: int,
 # --- timing and prediction ------------------------------------------------------------
 
 
-def _timed(call: Callable[[], object], device: str) -> float:
+def timed(call: Callable[[], object], device: str) -> float:
+    """Wall seconds of one call, synchronizing a CUDA device before and after."""
     if device == "cuda":
         torch.cuda.synchronize()
     start = time.perf_counter()
@@ -344,7 +345,7 @@ class _Run:
         case = make_case(self.bench, subject, length)
         for p, call in (("fwd", case.infer), ("fwd_bwd", case.train_step)):
             if p not in record.skipped and len(record.times[p]) < self.bench.reps_of(subject):
-                record.times[p].append(_timed(call, self.bench.device))
+                record.times[p].append(timed(call, self.bench.device))
 
     def warm_up(self, subject: str) -> None:
         if subject in BACKENDS and BACKENDS[subject].unavailable(

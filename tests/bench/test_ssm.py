@@ -66,13 +66,13 @@ class NoMemory:
 
 def test_predicted_overruns_are_skipped_with_the_reason(monkeypatch):
     calls = []
-    real = ssm._timed
+    real = ssm.timed
 
     def slow(call, device):
         calls.append(call)
         return real(call, device) + 1.0  # every call "takes" over a second
 
-    monkeypatch.setattr(ssm, "_timed", slow)
+    monkeypatch.setattr(ssm, "timed", slow)
     monkeypatch.setattr(ssm, "PeakMemory", lambda preload: NoMemory())
     bench = SsmBench(d_model=4, lengths=(8, 16, 64), reps=2, backends=("chunked",),
                      max_call_s=3.0)
@@ -94,8 +94,8 @@ def test_predicted_overruns_are_skipped_with_the_reason(monkeypatch):
 
 
 def test_indexed_loop_budget_assumes_quadratic_backward(monkeypatch):
-    real = ssm._timed
-    monkeypatch.setattr(ssm, "_timed", lambda call, device: real(call, device) + 1.0)
+    real = ssm.timed
+    monkeypatch.setattr(ssm, "timed", lambda call, device: real(call, device) + 1.0)
     monkeypatch.setattr(ssm, "PeakMemory", lambda preload: NoMemory())
     bench = SsmBench(d_model=4, lengths=(8, 16, 32, 64), reps=1, backends=("sequential",),
                      max_call_s=100.0, indexed_loop_max_call_s=3.0, indexed_loop_max_length=32)
