@@ -130,19 +130,16 @@ def _ground_truth_gl(args: argparse.Namespace) -> None:
 def _score(args: argparse.Namespace) -> None:
     from mvc.config import load_config
     from mvc.data.manifest import read_manifest
-    from mvc.eval.registry import make_metric
-    from mvc.eval.scoring import ScoreCache, items_for, score_items, write_scores
+    from mvc.eval.scoring import ScoreCache, score_directory
 
     system_dir = Path(args.system_dir)
     if not system_dir.is_dir():
         raise InputError(system_dir, "system directory not found",
                          "synthesize the test set first (snakemake results/synth/SYSTEM/TESTSET)")
     rows = [r for r in read_manifest(args.manifest) if args.split in (None, r.split)]
-    metric = make_metric(args.metric, load_config(args.settings) if args.settings else {})
-    cache = ScoreCache(args.cache) if args.cache else None
-    scored = score_items(metric, items_for(rows, system_dir), cache)
-    write_scores(scored, metric, Path(args.out),
-                 {"system_dir": str(system_dir), "manifest": args.manifest, "split": args.split})
+    score_directory(load_config(args.metrics), rows, system_dir, Path(args.out_dir),
+                    ScoreCache(args.cache) if args.cache else None,
+                    {"system_dir": str(system_dir), "manifest": args.manifest, "split": args.split})
 
 
 def _stats(args: argparse.Namespace) -> None:
@@ -530,16 +527,19 @@ def _parser() -> argparse.ArgumentParser:
                                help="output directory (checkpoint.pt, losses.csv, work/)")
 
     score = _command(commands, "score", _score,
-                     "score a directory of {utt_id}.wav against a manifest with one metric")
+                     "score a directory of {utt_id}.wav against a manifest with one or more "
+                     "metrics")
     score.add_argument("--system-dir", required=True, help="the system's {utt_id}.wav files")
     score.add_argument("--manifest", required=True, help="texts, languages, reference audio")
-    score.add_argument("--metric", required=True, help="a registered metric (see docs/metrics.md)")
-    score.add_argument("--settings", help="the metric's settings: YAML file or inline JSON")
+    score.add_argument("--metrics", required=True,
+                       help="metric name -> its settings, as under evaluation.metrics "
+                            "(docs/metrics.md): YAML file or inline JSON, e.g. '{\"mcd\": {}}'")
     score.add_argument("--split", choices=("train", "val", "test"),
                        help="score only this split of the manifest (default: every row)")
     score.add_argument("--cache", help="content-addressed score cache; a rerun reuses it, so a "
                                        "killed run resumes where it stopped")
-    score.add_argument("--out", required=True, help="per-utterance CSV (+ .json sidecar)")
+    score.add_argument("--out-dir", required=True,
+                       help="where {metric}.csv (per utterance) and {metric}.json go")
 
     report = _command(commands, "report", None, "tables, plots and the report").add_subparsers(
         dest="report_command", required=True)

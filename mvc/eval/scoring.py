@@ -1,5 +1,8 @@
 """Scoring a directory of synthesized wavs against a manifest: one CSV row per utterance.
 
+One call scores several metrics (`score_directory`), so a workflow job pays the process
+start-up and the imports once per (test set, system) rather than once per metric.
+
 The system's file for utterance `u` is `{system_dir}/{u}.wav`. Every manifest row gives
 one output row, in manifest order, with a `status`: `ok`, `error` (bad input for that
 utterance: missing, silent or corrupt audio..., with the message) or `unavailable` (the
@@ -13,9 +16,11 @@ from __future__ import annotations
 
 import csv
 import json
+import logging
 import math
+import time
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +30,10 @@ from mvc.atomic import atomic_path, write_text_atomic
 from mvc.data.manifest import Utterance
 from mvc.errors import InputError
 from mvc.eval.base import Metric, ScoreItem
+from mvc.eval.registry import make_metric
 from mvc.hashing import file_sha256, record_sha256
+
+log = logging.getLogger(__name__)
 
 ROW_PREFIX = ("utt_id", "speaker", "language", "status")
 AUDIO_SUFFIX = ".wav"
@@ -129,3 +137,27 @@ def write_scores(rows: Sequence[dict[str, Any]], metric: Metric, out: Path,
         **provenance,
     }
     write_text_atomic(out.with_suffix(".json"), json.dumps(sidecar, indent=2, default=str) + "\n")
+
+
+def score_directory(metrics: Mapping[str, Mapping[str, Any] | None], rows: Sequence[Utterance],
+                    system_dir: Path, out_dir: Path, cache: ScoreCache | None,
+                    provenance: dict[str, Any]) -> list[Path]:
+    """Score the system's wavs with each metric (name -> its settings) and write
+    `out_dir/{metric}.csv` with its sidecar; returns the CSVs written.
+
+    Every metric is built before any is scored, so bad settings fail at once rather than
+    after the first metric's work."""
+    if not metrics:
+        raise InputError("--metrics", "no metric given",
+                         "name at least one, e.g. '{\"mcd\": {}}' (see docs/metrics.md)")
+    built = [make_metric(name, settings) for name, settings in metrics.items()]
+    items = items_for(rows, system_dir)
+    written = []
+    for metric in built:
+        start = time.perf_counter()
+        out = out_dir / f"{metric.name}.csv"
+        write_scores(score_items(metric, items, cache), metric, out, provenance)
+        log.info("%s: %d utterances in %.1f s -> %s", metric.name, len(items),
+                 time.perf_counter() - start, out)
+        written.append(out)
+    return written

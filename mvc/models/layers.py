@@ -114,13 +114,14 @@ class AdaINResBlock(nn.Module):
 
 def expand_by_durations(x: Tensor, durations: Tensor, n_frames: int) -> Tensor:
     """Repeat each position of x (B, T, C) durations[b, t] times: (B, n_frames, C); frames
-    past the utterance's total duration are 0."""
-    return alignment_matrix(durations, n_frames).transpose(1, 2).to(x.dtype) @ x
+    past the utterance's total duration are 0.
 
-
-def alignment_matrix(durations: Tensor, n_frames: int) -> Tensor:
-    """(B, T, n_frames) bool: position t owns frames [end_{t-1}, end_t)."""
-    ends = durations.cumsum(dim=1)
-    starts = ends - durations
-    frames = torch.arange(n_frames, device=durations.device).view(1, 1, -1)
-    return (frames >= starts.unsqueeze(-1)) & (frames < ends.unsqueeze(-1))
+    Each frame gathers the position that owns it (the first whose cumulative duration
+    exceeds the frame's index), so time and memory are linear in T + n_frames: a (T,
+    n_frames) alignment matrix would be quadratic for a whole passage synthesized at once."""
+    batch, length, channels = x.shape
+    ends = durations.cumsum(dim=1).contiguous()
+    frames = torch.arange(n_frames, device=x.device, dtype=ends.dtype).expand(batch, n_frames)
+    owner = torch.searchsorted(ends, frames.contiguous(), right=True)
+    index = owner.clamp(max=max(length - 1, 0)).unsqueeze(-1).expand(-1, -1, channels)
+    return torch.where((owner < length).unsqueeze(-1), x.gather(1, index), x.new_zeros(()))

@@ -3,8 +3,9 @@
 Every rule writes `results/benchmarks/{stage}/...tsv` (one row per run: wall seconds `s`,
 `cpu_time`, `max_rss` in MB, `mean_load`, ...). The summary groups them by stage (the first
 path component) and, within a stage, by the part that explains the cost: the system for
-`train` and `synth` (`synth/{system}/{testset}`), the metric for `score`
-(`score/{testset}/{system}/{metric}`), nothing for the others. Sums of wall time are CPU-slot
+`train` and `synth` (`synth/{system}/{testset}`), the metric group for `score`
+(`score/{testset}/{system}/{group}`: one job scores every metric of a group), nothing for
+the others. Sums of wall time are CPU-slot
 seconds, not the run's end-to-end time: jobs run side by side (`--cores`).
 """
 

@@ -15,7 +15,7 @@ from mvc.data.manifest import Utterance, write_manifest
 from mvc.errors import InputError
 from mvc.eval.base import ScoreItem
 from mvc.eval.registry import make_metric
-from mvc.eval.scoring import ScoreCache, items_for, score_items, write_scores
+from mvc.eval.scoring import ScoreCache, items_for, score_directory, score_items, write_scores
 
 SR = 16000
 
@@ -122,6 +122,58 @@ def test_cli_missing_system_dir(tmp_path, capsys):
     manifest = tmp_path / "m.csv"
     write_manifest([Utterance("u0", "s", "en-us", "hi", "", math.nan, "test")], manifest)
     code = main(["score", "--system-dir", str(tmp_path / "none"), "--manifest", str(manifest),
-                 "--metric", "wer", "--out", str(tmp_path / "o.csv")])
+                 "--metrics", '{"wer": {}}', "--out-dir", str(tmp_path / "o")])
     assert code == 2 and "system directory not found" in capsys.readouterr().err
-    assert not Path(tmp_path / "o.csv").exists()
+    assert not Path(tmp_path / "o").exists()
+
+
+@pytest.fixture
+def with_reference(tmp_path):
+    """Three utterances whose recordings are 200 Hz tones; the system's are 220 Hz."""
+    system = tmp_path / "system"
+    rows = []
+    for i in range(3):
+        reference = tmp_path / "recordings" / f"u{i}.wav"
+        t = np.arange(SR // 2) / SR
+        save(reference, (0.3 * np.sin(2 * np.pi * 200 * t)).astype(np.float32), SR)
+        save(system / f"u{i}.wav", (0.3 * np.sin(2 * np.pi * 220 * t)).astype(np.float32), SR)
+        rows.append(Utterance(f"u{i}", "s1", "en-us", f"text {i}", str(reference), 0.5, "test"))
+    return rows, system
+
+
+def test_one_call_writes_what_one_call_per_metric_writes(with_reference, tmp_path):
+    rows, system = with_reference
+    metrics = {"mcd": {"analysis_rate": 16000}, "f0_rmse": None}
+    written = score_directory(metrics, rows, system, tmp_path / "together", None, {"x": 1})
+    assert written == [tmp_path / "together" / "mcd.csv", tmp_path / "together" / "f0_rmse.csv"]
+    for name, settings in metrics.items():
+        metric = make_metric(name, settings)
+        alone = tmp_path / "alone" / f"{name}.csv"
+        write_scores(score_items(metric, items_for(rows, system)), metric, alone, {"x": 1})
+        for suffix in (".csv", ".json"):
+            assert ((tmp_path / "together" / name).with_suffix(suffix).read_text()
+                    == alone.with_suffix(suffix).read_text())
+    with (tmp_path / "together" / "f0_rmse.csv").open() as f:
+        assert [row["status"] for row in csv.DictReader(f)] == ["ok"] * 3
+
+
+def test_bad_settings_of_any_metric_stop_before_anything_is_scored(with_reference, tmp_path):
+    rows, system = with_reference
+    with pytest.raises(InputError, match=r"metric 'f0_rmse'.*bad settings"):
+        score_directory({"mcd": {}, "f0_rmse": {"no_such_setting": 1}}, rows, system,
+                        tmp_path / "out", None, {})
+    assert not (tmp_path / "out").exists()
+    with pytest.raises(InputError, match="no metric given"):
+        score_directory({}, rows, system, tmp_path / "out", None, {})
+
+
+def test_cli_scores_several_metrics_into_the_directory(with_reference, tmp_path):
+    rows, system = with_reference
+    manifest = tmp_path / "m.csv"
+    write_manifest(rows, manifest)
+    code = main(["score", "--system-dir", str(system), "--manifest", str(manifest),
+                 "--metrics", '{"mcd": {}, "f0_rmse": {}}', "--out-dir", str(tmp_path / "o")])
+    assert code == 0
+    assert sorted(p.name for p in (tmp_path / "o").iterdir()) == [
+        "f0_rmse.csv", "f0_rmse.json", "mcd.csv", "mcd.json"]
+    assert json.loads((tmp_path / "o" / "mcd.json").read_text())["ok"] == 3

@@ -1,6 +1,7 @@
 """Padding never leaks: garbage after each utterance's length leaves its valid outputs equal
 to those of the utterance alone, for every module that takes a mask."""
 
+import numpy as np
 import pytest
 import torch
 
@@ -81,3 +82,23 @@ def test_expand_by_durations_repeats_each_position():
     x = torch.arange(6.0).view(1, 3, 2)
     out = expand_by_durations(x, torch.tensor([[2, 0, 3]]), 6)
     assert out[0, :, 0].tolist() == [0, 0, 4, 4, 4, 0]
+
+
+@pytest.mark.parametrize("n_frames", [0, 7, 40, 60])
+def test_expand_by_durations_equals_repeat_per_utterance(n_frames):
+    """Against numpy's repeat, truncated or zero-padded to n_frames, with zero durations."""
+    generator = torch.Generator().manual_seed(3)
+    x = torch.randn(3, 9, 4, generator=generator, requires_grad=True)
+    durations = torch.randint(0, 6, (3, 9), generator=generator)
+    durations[1, 4:] = 0  # a shorter utterance
+    out = expand_by_durations(x, durations, n_frames)
+    assert out.shape == (3, n_frames, 4)
+    for b in range(3):
+        expected = np.repeat(x[b].detach().numpy(), durations[b].numpy(), axis=0)[:n_frames]
+        padded = np.zeros((n_frames, 4), dtype=np.float32)
+        padded[:len(expected)] = expected
+        np.testing.assert_array_equal(out[b].detach().numpy(), padded)
+    out.sum().backward()  # each position's gradient: the frames it owns within n_frames
+    owned = [np.bincount(np.repeat(np.arange(9), durations[b].numpy())[:n_frames], minlength=9)
+             for b in range(3)]
+    np.testing.assert_array_equal(x.grad[:, :, 0].numpy(), np.array(owned, dtype=np.float32))

@@ -27,21 +27,21 @@ def benchmarks(tmp_path):
     bench(root, "train/vits.tsv", (300.0, 1500, 280.0))
     bench(root, "synth/mvc/vctk.tsv", (10.0, 900, 8.0))
     bench(root, "synth/mvc/css10_es.tsv", (20.0, 950, 18.0))
-    bench(root, "score/vctk/mvc/wer.tsv", (40.0, 700, 30.0))
-    bench(root, "score/vctk/vits/wer.tsv", (60.0, 710, 50.0))
-    bench(root, "score/vctk/mvc/dnsmos.tsv", (5.0, 600, 4.0), (7.0, 650, 6.0))  # repeat(2)
+    bench(root, "score/vctk/mvc/reference_free.tsv", (40.0, 700, 30.0))
+    bench(root, "score/vctk/vits/reference_free.tsv", (60.0, 710, 50.0))
+    bench(root, "score/vctk/mvc/with_reference.tsv", (5.0, 600, 4.0), (7.0, 650, 6.0))  # repeat(2)
     bench(root, "stats.tsv", (3.0, 300, 2.5))
     return root
 
 
-def test_parts_are_systems_for_train_and_synth_and_metrics_for_score(benchmarks):
+def test_parts_are_systems_for_train_and_synth_and_metric_groups_for_score(benchmarks):
     runs = read_benchmarks(benchmarks)
     parts = dict(zip(runs["file"], zip(runs["stage"], runs["part"], strict=True), strict=True))
     assert parts["train/vits.tsv"] == ("train", "vits")
     assert parts["synth/mvc/css10_es.tsv"] == ("synth", "mvc")
-    assert parts["score/vctk/vits/wer.tsv"] == ("score", "wer")
+    assert parts["score/vctk/vits/reference_free.tsv"] == ("score", "reference_free")
     assert parts["stats.tsv"] == ("stats", "all")
-    repeated = runs.set_index("file").loc["score/vctk/mvc/dnsmos.tsv"]
+    repeated = runs.set_index("file").loc["score/vctk/mvc/with_reference.tsv"]
     assert (repeated["wall_s"], repeated["cpu_s"], repeated["max_rss_mb"]) == (6.0, 5.0, 650.0)
 
 
@@ -51,8 +51,9 @@ def test_sums_per_part_and_total_against_hand_numbers(benchmarks):
     synth = table.loc[("synth", "mvc")]
     assert (synth["jobs"], synth["wall_s"], synth["max_wall_s"], synth["max_rss_mb"]) == (
         2, 30.0, 20.0, 950.0)
-    wer = table.loc[("score", "wer")]
-    assert (wer["jobs"], wer["wall_s"], wer["cpu_s"]) == (2, 100.0, 80.0)
+    reference_free = table.loc[("score", "reference_free")]
+    assert (reference_free["jobs"], reference_free["wall_s"], reference_free["cpu_s"]) == (
+        2, 100.0, 80.0)
     total = table.loc[("total", "all")]
     assert total["jobs"] == 8
     assert total["wall_s"] == pytest.approx(100 + 300 + 10 + 20 + 40 + 60 + 6 + 3)

@@ -46,8 +46,11 @@ def test_each_row_is_synthesized_and_scored_and_only_model_knobs_train(workdir):
             f"results/ablations/{NO_ADALN}/lookahead~offline",
             f"results/ablations/{REFERENCE}/lookahead~8"]
     assert sorted(jobs["ablation_synth"]) == sorted(f"{row}/synth/vctk" for row in rows)
-    assert sorted(o.split(", ")[0] for o in jobs["ablation_score"]) == sorted(
-        f"{row}/metrics/vctk/{metric}.csv" for row in rows for metric in ("mcd", "f0_rmse"))
+    # one job per (row, test set) scores both swept metrics (smoke: mcd and f0_rmse)
+    assert sorted(jobs["ablation_score_with_reference"]) == sorted(
+        ", ".join(f"{row}/metrics/vctk/{metric}.{ext}"
+                  for metric in ("mcd", "f0_rmse") for ext in ("csv", "json")) for row in rows)
+    assert "ablation_score_reference_free" not in jobs  # no reference-free metric is swept
     assert jobs["ablation_table"] == ["results/ablations/table"]
     assert "train" not in jobs and "synth" not in jobs  # the main DAG's are not involved
     # The look-ahead row synthesizes the reference row's checkpoint, streamed.
@@ -68,7 +71,9 @@ def test_the_default_sweep_trains_five_models_for_eight_rows(workdir):
     jobs, _ = planned(workdir, "results/ablations/table", "--configfile", "configs/default.yaml")
     assert len(jobs["ablation_train"]) == 5
     assert len(jobs["ablation_synth"]) == 8 * 2  # ljspeech and vctk
-    assert len(jobs["ablation_score"]) == 8 * 2 * 4
+    # per row and test set: one job for mcd and f0_rmse, one for dnsmos and wer
+    assert len(jobs["ablation_score_with_reference"]) == 8 * 2
+    assert len(jobs["ablation_score_reference_free"]) == 8 * 2
 
 
 GOOD_TSV = "adaln\ttext_bidirectional\td_state\tlookahead\ntrue\ttrue\t16\toffline\n"

@@ -52,7 +52,7 @@ def counts(planned: list[dict[str, str]]) -> dict[str, int]:
 
 
 def test_fetch_jobs_are_planned_upstream_of_the_data_jobs(workdir, paper):
-    scores = [f"results/metrics/vctk/mvc/{metric}.csv" for metric in ("wer", "dnsmos")]
+    scores = [f"results/metrics/vctk/mvc/{metric}.csv" for metric in ("wer", "mcd")]
     planned = jobs(plan(workdir, *(f"results/phonemes/{name}.csv" for name in DATASETS),
                         *scores))
     fetches = {job["output"] for job in planned if job["rule"] == "fetch"}
@@ -62,10 +62,12 @@ def test_fetch_jobs_are_planned_upstream_of_the_data_jobs(workdir, paper):
     for name in DATASETS:
         corpus = Path(paper["datasets"][name]["root"]).parts[1]
         assert manifests[f"results/manifests/{name}.csv"] == f"resources/{corpus}/FETCHED.json"
-    score_inputs = {job["output"].split(", ")[0]: job["input"].split(", ")
-                    for job in planned if job["rule"] == "score"}
-    assert "resources/whisper/FETCHED.json" in score_inputs[scores[0]]
-    assert "resources/whisper/FETCHED.json" not in score_inputs[scores[1]]
+    # one job per metric group: the reference-free one (WER with DNSMOS) waits for Whisper
+    score_inputs = {job["rule"]: job["input"].split(", ")
+                    for job in planned if job["rule"].startswith("score_")}
+    assert set(score_inputs) == {"score_reference_free", "score_with_reference"}
+    assert "resources/whisper/FETCHED.json" in score_inputs["score_reference_free"]
+    assert "resources/whisper/FETCHED.json" not in score_inputs["score_with_reference"]
 
 
 def test_the_data_stage_runs_on_real_layouts_and_the_full_dag_is_planned(
@@ -92,15 +94,18 @@ def test_the_data_stage_runs_on_real_layouts_and_the_full_dag_is_planned(
     planned = jobs(plan(workdir, "results/tables"))
     n_testsets = len(paper["evaluation"]["testsets"])
     with_audio = n_testsets - 1  # the Gutenberg book is text only
-    # per test set with audio: ground_truth 2 reference-free metrics, ground_truth_gl and every
-    # trained system all 5; the text-only book: the trained systems' 2 reference-free ones
-    n_scores = with_audio * (2 + 5 + 5 * len(TRAINED)) + 2 * len(TRAINED)
+    # one job per (test set, system, metric group). Per test set with audio: the reference-free
+    # group for ground_truth, ground_truth_gl and every trained system, the with-reference group
+    # for all but ground_truth; the text-only book: the trained systems' reference-free group
+    reference_free = with_audio * (2 + len(TRAINED)) + len(TRAINED)
+    with_reference = with_audio * (1 + len(TRAINED))
     assert counts(planned) == {
         "fetch": 1,  # Whisper's checkpoint, for the WER jobs
         # the training sets' features only: no table reads the test sets' (`data` builds them)
         "features": len(paper["train_datasets"]), "train": len(TRAINED), "train_vocoder": 1,
         "synth": len(TRAINED) * n_testsets, "ground_truth": with_audio,
-        "ground_truth_gl": with_audio, "score": n_scores, "stats": 1, "plots": 1, "report": 1,
+        "ground_truth_gl": with_audio, "score_reference_free": reference_free,
+        "score_with_reference": with_reference, "stats": 1, "plots": 1, "report": 1,
     }
     assert {job["wildcards"] for job in planned if job["rule"] == "train"} == {
         f"system={system}" for system in TRAINED}

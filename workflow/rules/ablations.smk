@@ -55,15 +55,19 @@ def ablation_checkpoint(wildcards):
     return CHECKPOINT_DIR.format(**wildcards) + "/checkpoint.pt"
 
 
+def ablation_metrics():
+    """The metrics of ablations.metrics (metric.column keys), in order."""
+    return list(dict.fromkeys(key.split(".")[0] for key in SWEEP.settings.metrics))
+
+
 def ablation_score_targets():
     """Every variant's score tables: test sets x the metrics of ablations.metrics (metrics
     against the recording skip test sets without one, as in score_targets)."""
-    metrics = list(dict.fromkeys(key.split(".")[0] for key in SWEEP.settings.metrics))
     with_reference = config["evaluation"]["metrics"]["with_reference"]
     return [f"{ABLATIONS}/{variant}/metrics/{testset}/{metric}.csv"
             for variant in VARIANTS.instance_patterns
             for testset in SWEEP.settings.testsets
-            for metric in metrics if has_audio(testset) or metric not in with_reference]
+            for metric in ablation_metrics() if has_audio(testset) or metric not in with_reference]
 
 
 rule ablation_train:
@@ -119,26 +123,36 @@ rule ablation_synth:
         "{params.vocoder} --out {output} > {log} 2>&1"
 
 
-rule ablation_score:
-    input:
-        system=f"{VARIANT_DIR}/synth/{{testset}}",
-        manifest="results/manifests/{testset}.csv",
-    output:
-        scores=f"{VARIANT_DIR}/metrics/{{testset}}/{{metric}}.csv",
-        sidecar=f"{VARIANT_DIR}/metrics/{{testset}}/{{metric}}.json",
-    params:
-        settings=lambda w: inline(metric_settings(w.metric)),
-        split=config["evaluation"]["split"],
-        cache="results/cache/scores",
-    log:
-        f"results/logs/ablations/{VARIANTS.wildcard_pattern}/score/{{testset}}/{{metric}}.log",
-    benchmark:
-        f"results/benchmarks/ablations/{VARIANTS.wildcard_pattern}/score/{{testset}}/{{metric}}.tsv"
-    threads: 1
-    shell:
-        "mvc score --system-dir {input.system} --manifest {input.manifest}"
-        " --metric {wildcards.metric} --settings {params.settings:q} --split {params.split}"
-        " --cache {params.cache} --out {output.scores} > {log} 2>&1"
+# One job per (variant, test set, metric group), as the main DAG's score rules.
+for group, group_metrics in config["evaluation"]["metrics"].items():
+    swept = {name: group_metrics[name] for name in ablation_metrics() if name in group_metrics}
+    if not swept:
+        continue
+
+    rule:
+        name:
+            f"ablation_score_{group}"
+        input:
+            system=f"{VARIANT_DIR}/synth/{{testset}}",
+            manifest="results/manifests/{testset}.csv",
+            models=metric_resources(swept),
+        output:
+            [f"{VARIANT_DIR}/metrics/{{testset}}/{metric}.{ext}"
+             for metric in swept for ext in ("csv", "json")],
+        params:
+            metrics=inline(swept),
+            split=config["evaluation"]["split"],
+            cache="results/cache/scores",
+            out_dir=f"{VARIANT_DIR}/metrics/{{testset}}",
+        log:
+            f"results/logs/ablations/{VARIANTS.wildcard_pattern}/score/{{testset}}/{group}.log",
+        benchmark:
+            f"results/benchmarks/ablations/{VARIANTS.wildcard_pattern}/score/{{testset}}/{group}.tsv"
+        threads: 1
+        shell:
+            "mvc score --system-dir {input.system} --manifest {input.manifest}"
+            " --metrics {params.metrics:q} --split {params.split}"
+            " --cache {params.cache} --out-dir {params.out_dir} > {log} 2>&1"
 
 
 rule ablation_table:

@@ -13,6 +13,10 @@ FETCH_MARKER = "FETCHED.json"
 GROUND_TRUTH_SYSTEMS = ("ground_truth", "ground_truth_gl")
 TRAIN_SECTIONS = ("seed", "audio", "model", "training")
 VOCODER_CHECKPOINT = "results/train/vocoder/checkpoint.pt"
+# Training is the DAG's longest chain (features -> train -> synth -> score): Snakemake starts
+# these jobs before any other ready one, so the scoring of the ground truths fills the
+# remaining cores instead of delaying the trainings (all other rules: priority 0).
+CRITICAL_PATH_PRIORITY = 10
 
 
 # Every system but the ground-truth pseudo-systems is trained and synthesized.
@@ -106,13 +110,18 @@ def fetched(path):
     return []
 
 
-def metric_resources(wildcards):
-    """The fetch markers of a metric's local checkpoints under resources/: its own
-    `checkpoint` (UTMOS) or its backend's (wer.whisper.checkpoint)."""
-    settings = metric_settings(wildcards.metric)
-    backend = settings.get(settings.get("backend")) or {}
-    paths = [settings.get("checkpoint"), backend.get("checkpoint")]
-    return [marker for path in paths if path for marker in fetched(path)]
+def metric_resources(metrics):
+    """The fetch markers of the local checkpoints under resources/ that metrics (name ->
+    settings) read: a metric's own `checkpoint` (UTMOS) or its backend's
+    (wer.whisper.checkpoint)."""
+    markers = []
+    for settings in metrics.values():
+        settings = settings or {}
+        backend = settings.get(settings.get("backend")) or {}
+        for path in (settings.get("checkpoint"), backend.get("checkpoint")):
+            if path:
+                markers += fetched(path)
+    return list(dict.fromkeys(markers))
 
 
 def data_stage_outputs():

@@ -62,6 +62,7 @@ rule features:
     benchmark:
         "results/benchmarks/features/{dataset}.tsv"
     threads: 1
+    priority: CRITICAL_PATH_PRIORITY
     shell:
         "mvc features --manifest {input} --config {params.config:q} --cache {params.cache}"
         " --out {output} > {log} 2>&1"

@@ -25,6 +25,7 @@ rule train:
     benchmark:
         "results/benchmarks/train/{system}.tsv"
     threads: config["training"].get("threads") or 1
+    priority: CRITICAL_PATH_PRIORITY
     resources:
         gpu=1 if config["training"].get("device") == "cuda" else 0,
     shell:
