@@ -98,7 +98,6 @@ def _in_fp32(run: Callable[..., tuple[Tensor, Tensor]]) -> Callable[..., tuple[T
     return wrapped
 
 
-@functools.cache
 def _fused_run(u: Tensor, delta: Tensor, A: Tensor, B: Tensor, C: Tensor, D: Tensor | None,
                z: Tensor | None, delta_bias: Tensor | None, delta_softplus: bool,
                initial_state: Tensor | None) -> tuple[Tensor, Tensor]:
@@ -112,6 +111,7 @@ def _fused_run(u: Tensor, delta: Tensor, A: Tensor, B: Tensor, C: Tensor, D: Ten
                                   initial_state)
 
 
+@functools.cache
 def _mamba_scan_fn() -> Callable[..., tuple[Tensor, Tensor]] | None:
     """mamba_ssm's `selective_scan_fn`, or None when mamba_ssm (or its CUDA build) fails."""
     try:
