@@ -142,7 +142,7 @@ for group, group_metrics in config["evaluation"]["metrics"].items():
         params:
             metrics=inline(swept),
             split=config["evaluation"]["split"],
-            cache="results/cache/scores",
+            cache=SCORE_CACHE,
             out_dir=f"{VARIANT_DIR}/metrics/{{testset}}",
         log:
             f"results/logs/ablations/{VARIANTS.wildcard_pattern}/score/{{testset}}/{group}.log",
@@ -150,9 +150,7 @@ for group, group_metrics in config["evaluation"]["metrics"].items():
             f"results/benchmarks/ablations/{VARIANTS.wildcard_pattern}/score/{{testset}}/{group}.tsv"
         threads: 1
         shell:
-            "mvc score --system-dir {input.system} --manifest {input.manifest}"
-            " --metrics {params.metrics:q} --split {params.split}"
-            " --cache {params.cache} --out-dir {params.out_dir} > {log} 2>&1"
+            SCORE_COMMAND
 
 
 rule ablation_table:

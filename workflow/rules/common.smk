@@ -17,6 +17,14 @@ VOCODER_CHECKPOINT = "results/train/vocoder/checkpoint.pt"
 # these jobs before any other ready one, so the scoring of the ground truths fills the
 # remaining cores instead of delaying the trainings (all other rules: priority 0).
 CRITICAL_PATH_PRIORITY = 10
+# What the score rules (score.smk, ablations.smk) run: one metric group's `mvc score` on one
+# system's directory, with the content cache every scoring job shares.
+SCORE_CACHE = "results/cache/scores"
+SCORE_COMMAND = (
+    "mvc score --system-dir {input.system} --manifest {input.manifest}"
+    " --metrics {params.metrics:q} --split {params.split}"
+    " --cache {params.cache} --out-dir {params.out_dir} > {log} 2>&1"
+)
 
 
 # Every system but the ground-truth pseudo-systems is trained and synthesized.

@@ -39,7 +39,7 @@ for group, group_metrics in config["evaluation"]["metrics"].items():
         params:
             metrics=inline(group_metrics),
             split=config["evaluation"]["split"],
-            cache="results/cache/scores",
+            cache=SCORE_CACHE,
             out_dir="results/metrics/{testset}/{system}",
         log:
             f"results/logs/score/{{testset}}/{{system}}/{group}.log",
@@ -47,9 +47,7 @@ for group, group_metrics in config["evaluation"]["metrics"].items():
             f"results/benchmarks/score/{{testset}}/{{system}}/{group}.tsv"
         threads: 1
         shell:
-            "mvc score --system-dir {input.system} --manifest {input.manifest}"
-            " --metrics {params.metrics:q} --split {params.split}"
-            " --cache {params.cache} --out-dir {params.out_dir} > {log} 2>&1"
+            SCORE_COMMAND
 
 
 rule scores:
