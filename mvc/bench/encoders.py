@@ -19,6 +19,10 @@ measures
   allocator's peak above what was allocated before);
 - the growth exponents of time and memory in T: the least-squares log-log slope over
   T >= fit_min_length (mvc.bench.ssm.growth_exponent);
+- the work per phoneme (mvc.bench.work: multiply-accumulates, and selective-scan state
+  updates apart), counted in one more untimed forward at batch 1 per (scale, system, T) run,
+  and the work ratio other / MVC: the throughput ratio the two would have at equal speed
+  per multiply-add;
 - throughput ratios MVC / StyleTTS2 and MVC / hybrid at the same (scale, batch, T): per
   repetition the other's time over MVC's (the two measured moments apart), then the median
   over the repetitions both have (a ratio > 1: MVC is faster); in the summary CSV and, per
@@ -47,6 +51,7 @@ from tqdm import tqdm
 from mvc.atomic import atomic_path
 from mvc.bench.peak_memory import MeasurementError, PeakMemory, cuda_peak
 from mvc.bench.ssm import extrapolate, growth_exponent, half_of_physical_memory_gb, timed
+from mvc.bench.work import Work, count_work
 from mvc.config import section
 from mvc.errors import InputError
 from mvc.models.conditioning import CONDITIONING_PATHS, ConditioningPath
@@ -66,7 +71,8 @@ PAPER_RATIO = 1.6  # MVC / StyleTTS2 throughput, the paper's claim (docs/efficie
 MB = 2**20
 
 COLUMNS = ("scale", "hidden", "system", "parameters", "device", "batch", "phonemes", "frames",
-           "fwd_s", "reps", "phonemes_per_s", "mvc_throughput_ratio", "peak_mb",
+           "fwd_s", "reps", "phonemes_per_s", "mvc_throughput_ratio", "macs_per_phoneme",
+           "scan_updates_per_phoneme", "peak_mb",
            "time_exponent", "memory_exponent", "scan_backend", "torch_threads", "load_1min",
            "skipped", "note")
 SUMMARY_COLUMNS = ("scale", "hidden", "device", "batch", "quantity", "system", "versus",
@@ -211,6 +217,7 @@ class _Run:
         self.memory = memory
         self.subjects: dict[tuple[str, str], Subject] = {}
         self.records: dict[Key, _Record] = {}
+        self.work: dict[tuple[str, str, int], Work] = {}  # (scale, system, T), at batch 1
 
     def subject(self, scale: Scale, system: str) -> Subject:
         """Built once per (scale, system) and warmed up (lazy inits, JIT compiles)."""
@@ -265,8 +272,20 @@ class _Run:
         call = make_call(self.subject(scale, system), batch, length,
                          self.bench.frames_per_phoneme, self.bench.seed, self.bench.device)
         record.times[rep] = timed(call, self.bench.device)
+        if (scale.name, system, length) not in self.work:
+            subject = self.subject(scale, system)
+            self.work[scale.name, system, length] = count_work(subject.path, make_call(
+                subject, 1, length, self.bench.frames_per_phoneme, self.bench.seed,
+                self.bench.device))
         if first and self.bench.memory:
             self._measure_memory(scale, system, batch, length, record)
+
+    def per_phoneme(self, scale: str, system: str, length: int) -> tuple[float, float]:
+        """MACs and scan updates per phoneme at T = length (NaN when not counted)."""
+        work = self.work.get((scale, system, length))
+        if work is None:
+            return math.nan, math.nan
+        return work.macs / length, work.scan_updates / length
 
     def _measure_memory(self, scale: Scale, system: str, batch: int, length: int,
                         record: _Record) -> None:
@@ -352,6 +371,13 @@ def _tables(bench: EncoderBench, run: _Run) -> tuple[pd.DataFrame, pd.DataFrame]
                                     "system": REFERENCE, "versus": other, "phonemes": length,
                                     "value": ratio, "reps": n, "fit_from": math.nan,
                                     "fit_to": math.nan})
+                    work = (run.per_phoneme(scale.name, other, length)[0]
+                            / run.per_phoneme(scale.name, REFERENCE, length)[0])
+                    summary.append({"scale": scale.name, "hidden": scale.hidden, **common,
+                                    "batch": batch, "quantity": "work_ratio",
+                                    "system": REFERENCE, "versus": other, "phonemes": length,
+                                    "value": work, "reps": math.nan, "fit_from": math.nan,
+                                    "fit_to": math.nan})
             for system in bench.systems:
                 parameters = run.subject(scale, system).parameters
                 for length in sorted(bench.lengths):
@@ -360,12 +386,14 @@ def _tables(bench: EncoderBench, run: _Run) -> tuple[pd.DataFrame, pd.DataFrame]
                     ratio = (paired_ratio(run.records[scale.name, REFERENCE, batch, length].times,
                                           record.times)[0]
                              if REFERENCE in bench.systems else math.nan)
+                    macs, updates = run.per_phoneme(scale.name, system, length)
                     rows.append({
                         "scale": scale.name, "hidden": scale.hidden, "system": system,
                         "parameters": parameters, **common, "batch": batch,
                         "phonemes": length, "frames": length * bench.frames_per_phoneme,
                         "fwd_s": fwd, "reps": len(record.times),
                         "phonemes_per_s": batch * length / fwd, "mvc_throughput_ratio": ratio,
+                        "macs_per_phoneme": macs, "scan_updates_per_phoneme": updates,
                         "peak_mb": record.peak / MB,
                         "time_exponent": fits[system, "time"][0],
                         "memory_exponent": fits[system, "memory"][0],
@@ -395,11 +423,14 @@ def targets_summary(summary: pd.DataFrame, bench: EncoderBench) -> str:
             lines.append(f"- {where}: hybrid time exponent {exponents['hybrid']:.3f}, memory "
                          f"exponent {memory.get('hybrid', math.nan):.3f} (expected > 1: "
                          "attention is quadratic)")
-        ratios = group[(group["quantity"] == "throughput_ratio") & (group["phonemes"] == top)]
-        for r in ratios.itertuples():
+        at_top = group[group["phonemes"] == top]
+        work = at_top[at_top["quantity"] == "work_ratio"].set_index("versus")["value"]
+        for r in at_top[at_top["quantity"] == "throughput_ratio"].itertuples():
             note = f" (paper: {PAPER_RATIO}x)" if r.versus == "styletts2" else ""
             lines.append(f"- {where}: throughput MVC / {r.versus} at T={top}: "
-                         f"{r.value:.3g}x, median of {r.reps} paired repetitions{note}")
+                         f"{r.value:.3g}x, median of {r.reps} paired repetitions{note}; "
+                         f"{work.get(r.versus, math.nan):.3g}x at equal speed per "
+                         f"multiply-add ({r.versus}'s MACs / MVC's)")
     return "\n".join(lines)
 
 
@@ -411,8 +442,12 @@ def write_encoder_bench(rows: pd.DataFrame, summary: pd.DataFrame, bench: Encode
             table.to_csv(tmp, index=False, lineterminator="\n", float_format="%.6g")
     shown = rows.pivot_table(index=["scale", "batch", "phonemes"], columns="system",
                              values="fwd_s", sort=False)
-    ratios = summary[summary["quantity"] == "throughput_ratio"].pivot_table(
-        index=["scale", "batch", "phonemes"], columns="versus", values="value", sort=False)
+    paired = summary[summary["quantity"].isin(["throughput_ratio", "work_ratio"])]
+    ratios = paired.assign(column=paired["quantity"] + " " + paired["versus"]).pivot_table(
+        index=["scale", "batch", "phonemes"], columns="column", values="value", sort=False)
+    work = rows.drop_duplicates(["scale", "system", "phonemes"]).assign(
+        mmacs=lambda t: t["macs_per_phoneme"] / 1e6).pivot_table(
+        index=["scale", "phonemes"], columns="system", values="mmacs", sort=False)
     exponents = summary[summary["quantity"].str.endswith("exponent")].pivot_table(
         index=["scale", "batch", "system"], columns="quantity", values="value", sort=False)
     skipped = [f"- {r.scale} {r.system} B={r.batch} T={r.phonemes}: {r.note}"
@@ -421,8 +456,12 @@ def write_encoder_bench(rows: pd.DataFrame, summary: pd.DataFrame, bench: Encode
     return "\n\n".join([
         "Forward time (s), median of interleaved repetitions:\n"
         + shown.to_markdown(floatfmt=".4g"),
-        "Throughput ratio MVC / system (median of per-repetition ratios; > 1: MVC faster):\n"
+        "Throughput ratio MVC / system (median of per-repetition ratios; > 1: MVC faster), "
+        "and the work ratio (the system's MACs / MVC's: the throughput ratio at equal speed "
+        "per multiply-add):\n"
         + (ratios.to_markdown(floatfmt=".3g") if not ratios.empty else "- none"),
+        "Work: millions of multiply-accumulates per phoneme (scan updates in the CSV):\n"
+        + work.to_markdown(floatfmt=".4g"),
         f"Growth exponents over T >= {bench.fit_min_length}:\n"
         + exponents.to_markdown(floatfmt=".3f"),
         "Skipped or not measured:\n" + ("\n".join(skipped) if skipped else "- none"),

@@ -131,8 +131,9 @@ def encoder_table(encoders: pd.DataFrame | None) -> tuple[Table, pd.DataFrame]:
     """Per (scale, batch, system) from `mvc bench encoders`: time and memory at the longest
     input every system of the (scale, batch) was measured at, the growth exponents and the
     throughput ratio MVC / system there."""
-    header = ["Scale (hidden)", "Batch", "System", "Parameters", "Phonemes", "Forward (s) ↓",
-              "Peak (MiB) ↓", "Time exponent", "Memory exponent", "MVC / system throughput"]
+    header = ["Scale (hidden)", "Batch", "System", "Parameters", "MMAC / phoneme",
+              "Phonemes", "Forward (s) ↓", "Peak (MiB) ↓", "Time exponent", "Memory exponent",
+              "MVC / system throughput"]
     title = "Efficiency: conditioning paths (mvc bench encoders)"
     if encoders is None or encoders.empty:
         return (Table(title, header, [], notes=["No results/bench/encoders.csv: run `mvc "
@@ -147,7 +148,9 @@ def encoder_table(encoders: pd.DataFrame | None) -> tuple[Table, pd.DataFrame]:
         picked.append(group[group["phonemes"] == length])
     at = pd.concat(picked, ignore_index=True)
     rows = [[f"{r['scale']} ({r['hidden']})", str(r["batch"]), str(r["system"]),
-             f"{r['parameters'] / 1e6:.2f}M", str(r["phonemes"]), _number(r["fwd_s"]),
+             f"{r['parameters'] / 1e6:.2f}M",
+             _number(r.get("macs_per_phoneme", math.nan) / 1e6), str(r["phonemes"]),
+             _number(r["fwd_s"]),
              _number(r["peak_mb"]), _number(r["time_exponent"]), _number(r["memory_exponent"]),
              _number(r["mvc_throughput_ratio"])] for _, r in at.iterrows()]
     loads = encoders["load_1min"]
@@ -156,8 +159,12 @@ def encoder_table(encoders: pd.DataFrame | None) -> tuple[Table, pd.DataFrame]:
              f"{', '.join(map(str, reps))}); exponents: log-log "
              "slopes of time and peak memory against phonemes over the benchmark's fitted "
              "range; MVC / system throughput: the median over repetitions of the system's time "
-             "over MVC's (> 1: MVC faster). Peak: above the resident set before the call, in a "
-             f"fresh process (CPU). Device {', '.join(sorted(encoders['device'].unique()))}; "
+             "over MVC's (> 1: MVC faster). MMAC / phoneme: millions of multiply-accumulates "
+             "of the dense, convolution, attention and LSTM layers per phoneme (mvc.bench.work; "
+             "not the scans' state updates): at equal speed per multiply-add, the throughput "
+             "ratio would be the ratio of these. Peak: above the resident set before the "
+             "call, in a fresh process (CPU). Device "
+             f"{', '.join(sorted(encoders['device'].unique()))}; "
              f"1-minute load {loads.min():.1f}-{loads.max():.1f} during the run."]
     skipped = encoders[encoders["skipped"].astype(bool)]
     if not skipped.empty:

@@ -57,7 +57,14 @@ def test_cli_writes_one_row_per_configuration_and_the_summary(tmp_path, capsys):
     summary = pd.read_csv(summary_out, keep_default_na=False, na_values=[""])
     assert tuple(summary.columns) == SUMMARY_COLUMNS
     assert summary["quantity"].value_counts().to_dict() == {
-        "time_exponent": 12, "memory_exponent": 12, "throughput_ratio": 16}
+        "time_exponent": 12, "memory_exponent": 12, "throughput_ratio": 16, "work_ratio": 16}
+    assert (rows["macs_per_phoneme"] > 0).all()
+    assert ((rows["scan_updates_per_phoneme"] > 0) == (rows["system"] != "styletts2")).all()
+    macs = rows.set_index(["scale", "batch", "system", "phonemes"])["macs_per_phoneme"]
+    for r in summary[summary["quantity"] == "work_ratio"].itertuples():
+        assert r.value == pytest.approx(macs[r.scale, r.batch, r.versus, r.phonemes]
+                                        / macs[r.scale, r.batch, "mvc", r.phonemes], rel=1e-5)
+        assert macs[r.scale, 1, r.versus, r.phonemes] == macs[r.scale, 2, r.versus, r.phonemes]
     ratios = summary[summary["quantity"] == "throughput_ratio"]
     assert set(ratios["versus"]) == {"styletts2", "hybrid"} and (ratios["system"] == "mvc").all()
     per_row = rows.set_index(["scale", "batch", "system", "phonemes"])["mvc_throughput_ratio"]
@@ -69,6 +76,8 @@ def test_cli_writes_one_row_per_configuration_and_the_summary(tmp_path, capsys):
     assert summary[summary["quantity"] == "memory_exponent"]["value"].isna().all()
     printed = capsys.readouterr().out
     assert "Throughput ratio MVC / system" in printed and "paper: 1.6x" in printed
+    assert "at equal speed per multiply-add (styletts2's MACs / MVC's)" in printed
+    assert "millions of multiply-accumulates per phoneme" in printed
 
 
 def test_the_exponent_fit_recovers_a_known_slope():

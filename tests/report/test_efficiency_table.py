@@ -55,15 +55,18 @@ def test_encoder_rows_at_the_longest_length_every_system_has():
                                  ("hybrid", [0.1, 0.4, np.nan], 2.0)):
         for length, fwd in zip((512, 1024, 2048), times, strict=True):
             rows.append({"scale": "default", "hidden": 128, "system": system,
-                         "parameters": 1_500_000, "device": "cpu", "batch": 1,
+                         "parameters": 1_500_000, "macs_per_phoneme": 2_857_000.0,
+                         "device": "cpu", "batch": 1,
                          "phonemes": length, "fwd_s": fwd, "reps": 3, "peak_mb": 10.0,
                          "time_exponent": 1.0, "memory_exponent": 1.0,
                          "mvc_throughput_ratio": ratio, "load_1min": 2.0,
                          "skipped": bool(np.isnan(fwd))})
     table, frame = encoder_table(pd.DataFrame(rows))
     assert list(frame["phonemes"]) == [1024, 1024]  # hybrid was skipped at 2048
-    assert table.rows[1] == ["default (128)", "1", "hybrid", "1.50M", "1024", "0.4", "10",
-                             "1", "1", "2"]
+    assert table.rows[1] == ["default (128)", "1", "hybrid", "1.50M", "2.86", "1024", "0.4",
+                             "10", "1", "1", "2"]
+    older, _ = encoder_table(pd.DataFrame(rows).drop(columns="macs_per_phoneme"))
+    assert older.rows[1][4] == "no data"  # a CSV from before the work was counted
     assert any("1 configuration(s) skipped" in note for note in table.notes)
     empty, _ = encoder_table(None)
     assert not empty.rows and "mvc bench encoders" in empty.notes[0]
