@@ -30,7 +30,8 @@ measures
 
 A configuration predicted (extrapolated from shorter lengths, mvc.bench.ssm.extrapolate)
 to take over `max_call_s` or to peak over `memory_budget_gb` is skipped with a row that
-says so, and so are the longer ones.
+says so, and so are the longer ones. So is one whose forward runs out of memory (without
+the memory measurement there is no peak to extrapolate from): the run goes on.
 """
 
 from __future__ import annotations
@@ -271,7 +272,14 @@ class _Run:
             return
         call = make_call(self.subject(scale, system), batch, length,
                          self.bench.frames_per_phoneme, self.bench.seed, self.bench.device)
-        record.times[rep] = timed(call, self.bench.device)
+        try:
+            record.times[rep] = timed(call, self.bench.device)
+        except (MemoryError, RuntimeError) as err:
+            if not out_of_memory(err):
+                raise
+            record.times.clear()
+            record.skipped = f"out of memory: {str(err).splitlines()[0]}"
+            return
         if (scale.name, system, length) not in self.work:
             subject = self.subject(scale, system)
             self.work[scale.name, system, length] = count_work(subject.path, make_call(
@@ -296,6 +304,12 @@ class _Run:
                                 else self.memory.cpu(_memory_setup, *args))
         except MeasurementError as err:
             record.failures.append(f"peak not measured: {err}")
+
+
+def out_of_memory(err: BaseException) -> bool:
+    """Whether an error is a failed allocation (torch raises RuntimeError on the CPU)."""
+    return (isinstance(err, (MemoryError, torch.OutOfMemoryError))
+            or "can't allocate memory" in str(err))
 
 
 def run_encoder_bench(bench: EncoderBench) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -428,7 +442,7 @@ def targets_summary(summary: pd.DataFrame, bench: EncoderBench) -> str:
         for r in at_top[at_top["quantity"] == "throughput_ratio"].itertuples():
             note = f" (paper: {PAPER_RATIO}x)" if r.versus == "styletts2" else ""
             lines.append(f"- {where}: throughput MVC / {r.versus} at T={top}: "
-                         f"{r.value:.3g}x, median of {r.reps} paired repetitions{note}; "
+                         f"{r.value:.3g}x, median of {int(r.reps)} paired repetitions{note}; "
                          f"{work.get(r.versus, math.nan):.3g}x at equal speed per "
                          f"multiply-add ({r.versus}'s MACs / MVC's)")
     return "\n".join(lines)
@@ -443,7 +457,8 @@ def write_encoder_bench(rows: pd.DataFrame, summary: pd.DataFrame, bench: Encode
     shown = rows.pivot_table(index=["scale", "batch", "phonemes"], columns="system",
                              values="fwd_s", sort=False)
     paired = summary[summary["quantity"].isin(["throughput_ratio", "work_ratio"])]
-    ratios = paired.assign(column=paired["quantity"] + " " + paired["versus"]).pivot_table(
+    ratios = paired.assign(column=paired["quantity"] + " " + paired["versus"],
+                           phonemes=paired["phonemes"].astype(int)).pivot_table(
         index=["scale", "batch", "phonemes"], columns="column", values="value", sort=False)
     work = rows.drop_duplicates(["scale", "system", "phonemes"]).assign(
         mmacs=lambda t: t["macs_per_phoneme"] / 1e6).pivot_table(

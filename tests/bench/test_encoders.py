@@ -141,3 +141,44 @@ def test_options_that_cannot_run_are_input_errors(smoke, tmp_path, capsys):
                           (["--config", 'bad={"audio": {}}'], "missing key 'model'")):
         assert main(["bench", "encoders", "--config", SMOKE, *argv, "--out", out]) == 2
         assert message in capsys.readouterr().err
+
+
+def test_a_configuration_out_of_memory_is_skipped_with_the_longer_ones(smoke, monkeypatch):
+    """Without the memory measurement nothing predicts attention's peak: a forward that
+    fails to allocate becomes a skipped row saying so, and the run goes on."""
+    import mvc.bench.encoders as encoders
+
+    real = encoders.make_call
+
+    def failing(subject, batch, length, *args):
+        if subject.model.conditioning == "hybrid" and length == 24:  # (16: the warm-up)
+            def call():
+                raise RuntimeError("[enforce fail at alloc_cpu.cpp:124] err == 0. "
+                                   "DefaultCPUAllocator: can't allocate memory: you tried "
+                                   "to allocate 26843545600 bytes.\nmore")
+            return call
+        return real(subject, batch, length, *args)
+
+    monkeypatch.setattr(encoders, "make_call", failing)
+    rows, _ = run_encoder_bench(EncoderBench(scales=(smoke,), lengths=(8, 24, 32), batches=(1,),
+                                             reps=2, memory=False, threads=1))
+    hybrid = rows[rows["system"] == "hybrid"].set_index("phonemes")
+    assert list(hybrid["skipped"]) == [False, True, True]
+    assert hybrid.loc[24, "note"].startswith("out of memory: [enforce fail")
+    assert "\n" not in hybrid.loc[24, "note"] and math.isnan(hybrid.loc[24, "fwd_s"])
+    assert hybrid.loc[32, "note"] == "a shorter length was skipped"
+    assert not rows[rows["system"] != "hybrid"]["skipped"].any()
+
+
+def test_errors_other_than_memory_still_stop_the_run(smoke, monkeypatch):
+    import mvc.bench.encoders as encoders
+
+    def broken(*args):
+        def call():
+            raise RuntimeError("mat1 and mat2 shapes cannot be multiplied")
+        return call
+
+    monkeypatch.setattr(encoders, "make_call", broken)
+    with pytest.raises(RuntimeError, match="shapes cannot be multiplied"):
+        run_encoder_bench(EncoderBench(scales=(smoke,), lengths=(8,), batches=(1,), reps=1,
+                                       memory=False, threads=1))
