@@ -117,7 +117,14 @@ if numba is not None:
             return builder.bitcast(args[0], context.get_value_type(types.float32))
         return types.float32(types.int32), codegen
 
-    @njit(fastmath=_EXP_FLAGS, cache=True)
+    @intrinsic
+    def _float32_bits_as_int32(typingctx, value):
+        """Reinterpret a float32's bits as an int32 (an LLVM bitcast: vectorizable)."""
+        def codegen(context, builder, signature, args):
+            return builder.bitcast(args[0], context.get_value_type(types.int32))
+        return types.int32(types.float32), codegen
+
+    @njit(fastmath=_EXP_FLAGS, error_model="numpy", cache=True)
     def _exp32(x):
         x = min(max(x, _LOW), _HIGH)
         k = np.floor(x * _L2E + _HALF)
@@ -128,21 +135,23 @@ if numba is not None:
             _FLOAT32_MANTISSA_BITS)
         return p * _int32_bits_as_float32(bits)
 
-    @njit(fastmath=_EXP_FLAGS, cache=True)
+    @njit(fastmath=_EXP_FLAGS, error_model="numpy", cache=True)
     def _exp2_32(x):
-        """2^x for float32 x: k = rint(x), 2^(x - k) by a degree-6 polynomial, 2^k from its
-        bits. The scans call it on delta * (A log2 e), A pre-scaled once: two fewer
-        multiply-adds per element than `_exp32`'s reduction."""
+        """2^x for float32 x: k = rint(x), p = 2^(x - k) by a degree-6 polynomial, then k
+        added to p's exponent field (an integer add where a multiply by 2^k would take a
+        floating-point slot; exact, as the clamp keeps every result a normal float:
+        k >= -125 unless x - k >= 0.49, so p's exponent plus k stays >= 1). The scans call
+        it on delta * (A log2 e), A pre-scaled once: two fewer multiply-adds per element
+        than `_exp32`'s reduction."""
         x = min(max(x, _LOW2), _HIGH2)
         k = np.rint(x)
         f = x - k
         c1, c2, c3, c4, c5, c6 = _EXP2_POLY
         p = _ONE + f * (c1 + f * (c2 + f * (c3 + f * (c4 + f * (c5 + f * c6)))))
-        bits = (np.int32(k) + np.int32(_FLOAT32_EXPONENT_BIAS)) << np.int32(
-            _FLOAT32_MANTISSA_BITS)
-        return p * _int32_bits_as_float32(bits)
+        scale = np.int32(k) << np.int32(_FLOAT32_MANTISSA_BITS)
+        return _int32_bits_as_float32(np.int32(_float32_bits_as_int32(p) + scale))
 
-    @njit(fastmath=_EXP_FLAGS, cache=True)
+    @njit(fastmath=_EXP_FLAGS, error_model="numpy", cache=True)
     def _log1p_unit(w):
         """log(1 + w) for w in [0, 1]: 2 atanh(s) with s = w / (2 + w) <= 1/3, its series
         to s^15 (the next term is below 2e-9 relative)."""
@@ -153,17 +162,17 @@ if numba is not None:
             c13 + s2 * c15))))))
         return _TWO * s * p
 
-    @njit(fastmath=_EXP_FLAGS, cache=True)
+    @njit(fastmath=_EXP_FLAGS, error_model="numpy", cache=True)
     def _softplus32(x):
         """log(1 + e^x) as max(x, 0) + log1p(e^-|x|), vectorizable (no libm call)."""
         return max(x, _ZERO) + _log1p_unit(_exp32(-abs(x)))
 
-    @njit(fastmath=_EXP_FLAGS, cache=True)
+    @njit(fastmath=_EXP_FLAGS, error_model="numpy", cache=True)
     def _silu32(x):
         """x * sigmoid(x) = x / (1 + e^-x), with the clamped `_exp32`."""
         return x / (_ONE + _exp32(-x))
 
-    @njit(fastmath=_KERNEL_FLAGS, cache=True)
+    @njit(fastmath=_KERNEL_FLAGS, error_model="numpy", cache=True)
     def _forward_block(u, delta, A_t, Bt, Ct, h0, chan, z, softplus, skip, y, h_last, ckpt,
                        every, b, d0, h, u_tile, dt_tile, z_tile, y_tile, dtu, acc):
         """Scan channels d0 .. d0 + CHANNEL_BLOCK of batch b together, vectorized across the
@@ -239,7 +248,7 @@ if numba is not None:
             for n in range(d_state):
                 h_last[b, d0 + j, n] = h[n, j]
 
-    @njit(parallel=True, fastmath=_KERNEL_FLAGS, cache=True)
+    @njit(parallel=True, fastmath=_KERNEL_FLAGS, error_model="numpy", cache=True)
     def _forward(u, delta, A_t, Bt, Ct, h0, chan, z, softplus, skip, y, h_last, ckpt, every):
         batch, d_inner, d_state = u.shape[0], u.shape[1], A_t.shape[0]
         blocks = -(-d_inner // CHANNEL_BLOCK)
@@ -255,7 +264,7 @@ if numba is not None:
                            ckpt, every, i // blocks, (i % blocks) * CHANNEL_BLOCK, h, u_tile,
                            dt_tile, z_tile, y_tile, dtu, acc)
 
-    @njit(fastmath=_KERNEL_FLAGS, cache=True)
+    @njit(fastmath=_KERNEL_FLAGS, error_model="numpy", cache=True)
     def _backward_pair(u, delta, A, A2, Bt, Ct, gy, g_last, ckpt, every, b, d, g,
                        du, ddelta, dA, dh0, dB, dC, hs, grad, gA, g_t):
         """Reverse scan of one (b, d) pair: adds into group g's dB, dC partial sums and
@@ -309,7 +318,7 @@ if numba is not None:
             dA[b, d, n] = gA[n]
             dh0[b, d, n] = grad[n]
 
-    @njit(parallel=True, fastmath=_KERNEL_FLAGS, cache=True)
+    @njit(parallel=True, fastmath=_KERNEL_FLAGS, error_model="numpy", cache=True)
     def _backward(u, delta, A, A2, Bt, Ct, gy, g_last, ckpt, every, du, ddelta, dA, dh0, dB,
                   dC):
         batch, d_inner, d_state = u.shape[0], u.shape[1], A.shape[1]
