@@ -217,7 +217,7 @@ def test_no_grad_path_matches_grad_path(backend):
 
 
 @pytest.mark.parametrize("options", sorted(OPTION_SETS))
-@pytest.mark.parametrize("length", [1, 65, 130])
+@pytest.mark.parametrize("length", [1, 65, 130, 600])  # 600: three tiles, the last partial
 def test_fused_no_grad_kernel_matches_the_reference_per_option(options, length):
     inputs = make_inputs(length, d_inner=70)  # two channel blocks, the second partial
     actual = run_scan(inputs, OPTION_SETS[options], "fused", grad=False)[0]
