@@ -37,6 +37,17 @@ transposed) are gathered into the kernel's tiles in place instead of being copie
 at L = 10240, d_inner 256, one thread, the call took 78 ms with views against 117 ms with
 the two copies. With autograd, `fused_scan` still makes u and delta contiguous.
 
+Layout: rows contiguous in time (channel-major u, delta, z) reach the (step, channel) tiles
+through 8 x 8 register transposes (`_transpose8`, LLVM shuffles). Copied one element at a
+time, as before, the gather was the largest cost after the scan itself: reading 64 rows
+16 KB apart, a few hundred bytes each, with a scalar store per element. The output y is
+written time-major ((batch, L, d_inner), returned as its (batch, d_inner, L) transpose):
+each step's channels are one contiguous store, and the block's out_proj then reads it
+without a copy. It is allocated on transparent huge pages (`mvc.ssm.huge_pages`): a fresh
+32 MB output faulted in 4 KB at a time cost 14-20 ms. Together, at batch 4, d_inner 512,
+L 4096 (medians, interleaved in one process): 165 -> 147 (transposes) -> 115 ms (huge
+pages) on one thread, 107 -> 90 -> 74 ms on two.
+
 Error model: the kernels use numba's numpy error model (a float division by zero gives inf
 or NaN). With the default Python model every division carries a zero check that raises,
 which kept the softplus and silu loops (their log1p and sigmoid divide, by 2 + w >= 2 and
@@ -71,9 +82,13 @@ import numpy as np
 import torch
 from torch import Tensor
 
+from mvc.ssm.huge_pages import empty_huge
+
 try:
     import numba
+    from llvmlite import ir
     from numba import njit, prange, types
+    from numba.core import cgutils
     from numba.extending import intrinsic
 except ImportError:  # the backend then reports itself unavailable
     numba = None
@@ -91,6 +106,10 @@ ms), 1.35x faster with the test suite running beside it (130-158 against 186-216
 CHANNEL_BLOCK = 64
 """Channels the forward scans together, vectorized across them (state: d_state x 64 floats,
 4 KB at d_state 16): the output sum over d_state then needs no horizontal reduction."""
+
+TRANSPOSE_BLOCK = 8
+"""Side of the square blocks in which the forward moves time-contiguous rows into its
+(step, channel) tiles: one AVX2 register of fp32 per row (`_transpose8`)."""
 
 REDUCTION_GROUPS = 8
 """Channel groups with separate dB/dC partial sums (fixed, so results are deterministic)."""
@@ -137,6 +156,49 @@ if numba is not None:
         def codegen(context, builder, signature, args):
             return builder.bitcast(args[0], context.get_value_type(types.int32))
         return types.int32(types.float32), codegen
+
+    _UNPACK = ((0, 8, 1, 9, 4, 12, 5, 13), (2, 10, 3, 11, 6, 14, 7, 15))
+    _PAIR = ((0, 1, 8, 9, 4, 5, 12, 13), (2, 3, 10, 11, 6, 7, 14, 15))
+    _HALVES = ((0, 1, 2, 3, 8, 9, 10, 11), (4, 5, 6, 7, 12, 13, 14, 15))
+
+    @intrinsic
+    def _transpose8(typingctx, src, b, d, t, tile, s, j):
+        """tile[s + k, j + r] = src[b, d + r, t + k] for r, k < 8, as eight 8-float loads,
+        three rounds of shuffles (LLVM shufflevector: unpack, pair, swap halves; on AVX2,
+        unpck/shufps/vperm2f128) and eight 8-float stores. src's rows must be contiguous in
+        time and tile's rows contiguous."""
+        def codegen(context, builder, signature, args):
+            src_ty, tile_ty = signature.args[0], signature.args[4]
+            intp = context.get_value_type(types.intp)
+            b_, d_, t_, s_, j_ = (context.cast(builder, args[i], signature.args[i],
+                                               types.intp) for i in (1, 2, 3, 5, 6))
+            vec = ir.VectorType(ir.FloatType(), TRANSPOSE_BLOCK)
+            src_ary = context.make_array(src_ty)(context, builder, args[0])
+            tile_ary = context.make_array(tile_ty)(context, builder, args[4])
+
+            def at(ty, ary, indices):
+                ptr = cgutils.get_item_pointer(context, builder, ty, ary, indices,
+                                               wraparound=False)
+                return builder.bitcast(ptr, vec.as_pointer())
+
+            def shuffle(x, y, mask):
+                return builder.shuffle_vector(x, y, ir.Constant(
+                    ir.VectorType(ir.IntType(32), len(mask)), list(mask)))
+
+            rows = [builder.load(at(src_ty, src_ary,
+                                    [b_, builder.add(d_, ir.Constant(intp, r)), t_]), align=4)
+                    for r in range(TRANSPOSE_BLOCK)]
+            unpacked = [shuffle(rows[2 * p], rows[2 * p + 1], _UNPACK[h])
+                        for p in range(4) for h in range(2)]  # (r0r1 lo, r0r1 hi, r2r3 lo...)
+            paired = [shuffle(unpacked[4 * q + h], unpacked[4 * q + 2 + h], _PAIR[k])
+                      for q in range(2) for h in range(2) for k in range(2)]
+            for k in range(4):
+                for half in range(2):
+                    column = shuffle(paired[k], paired[4 + k], _HALVES[half])
+                    step = builder.add(s_, ir.Constant(intp, k + 4 * half))
+                    builder.store(column, at(tile_ty, tile_ary, [step, j_]), align=4)
+            return context.get_dummy_value()
+        return types.none(src, b, d, t, tile, s, j), codegen
 
     @njit(fastmath=_EXP_FLAGS, error_model="numpy", cache=True)
     def _exp32(x):
@@ -187,6 +249,29 @@ if numba is not None:
         return x / (_ONE + _exp32(-x))
 
     @njit(fastmath=_KERNEL_FLAGS, error_model="numpy", cache=True)
+    def _gather_tile(src, b, d0, width, t0, steps, tile):
+        """tile[s, j] = src[b, d0 + j, t0 + s] for s < steps, j < width. Rows contiguous in
+        time go through `_transpose8` in 8 x 8 blocks (element by element only at a partial
+        block's edges); otherwise a step's channels are read together (contiguous in a
+        time-major layout, as the Mamba block's z and delta are)."""
+        if src.strides[2] == src.itemsize:
+            for j0 in range(0, width, TRANSPOSE_BLOCK):
+                j1 = min(j0 + TRANSPOSE_BLOCK, width)
+                for s0 in range(0, steps, TRANSPOSE_BLOCK):
+                    s1 = min(s0 + TRANSPOSE_BLOCK, steps)
+                    if j1 - j0 == TRANSPOSE_BLOCK and s1 - s0 == TRANSPOSE_BLOCK:
+                        _transpose8(src, b, d0 + j0, t0 + s0, tile, s0, j0)
+                        continue
+                    for j in range(j0, j1):
+                        row = src[b, d0 + j]
+                        for s in range(s0, s1):
+                            tile[s, j] = row[t0 + s]
+        else:
+            for s in range(steps):
+                for j in range(width):
+                    tile[s, j] = src[b, d0 + j, t0 + s]
+
+    @njit(fastmath=_KERNEL_FLAGS, error_model="numpy", cache=True)
     def _forward_block(u, delta, A_t, Bt, Ct, h0, chan, z, softplus, skip, y, h_last, ckpt,
                        every, b, d0, h, u_tile, dt_tile, z_tile, y_tile, dtu, acc):
         """Scan channels d0 .. d0 + CHANNEL_BLOCK of batch b together, vectorized across the
@@ -209,16 +294,12 @@ if numba is not None:
         save = ckpt.shape[2] > 0
         for t0 in range(0, length, every):
             steps = min(every, length - t0)
-            for j in range(width):
-                u_row, dt_row = u[b, d0 + j], delta[b, d0 + j]
-                for s in range(steps):
-                    u_tile[s, j] = u_row[t0 + s]
-                    dt_tile[s, j] = dt_row[t0 + s]
-                if gate:
-                    z_row = z[b, d0 + j]
-                    for s in range(steps):
-                        z_tile[s, j] = z_row[t0 + s]
-                if save:
+            _gather_tile(u, b, d0, width, t0, steps, u_tile)
+            _gather_tile(delta, b, d0, width, t0, steps, dt_tile)
+            if gate:
+                _gather_tile(z, b, d0, width, t0, steps, z_tile)
+            if save:
+                for j in range(width):
                     for n in range(d_state):
                         ckpt[b, d0 + j, t0 // every, n] = h[n, j]
             for s in range(steps):
@@ -254,10 +335,10 @@ if numba is not None:
                     ys, zs = y_tile[s], z_tile[s]
                     for j in range(CHANNEL_BLOCK):
                         ys[j] = ys[j] * _silu32(zs[j])
-            for j in range(width):
-                y_row = y[b, d0 + j]
-                for s in range(steps):
-                    y_row[t0 + s] = y_tile[s, j]
+            for s in range(steps):
+                y_step, ys = y[b, t0 + s, d0:d0 + width], y_tile[s]
+                for j in range(width):
+                    y_step[j] = ys[j]
         for j in range(width):
             for n in range(d_state):
                 h_last[b, d0 + j, n] = h[n, j]
@@ -384,9 +465,10 @@ def _run_forward(u: Tensor, delta: Tensor, A: Tensor, Bt: Tensor, Ct: Tensor, h0
                  delta_bias: Tensor | None = None,
                  softplus: bool = False) -> tuple[Tensor, Tensor]:
     """The forward kernel; D, z, delta_bias and softplus applied inside it when given."""
-    y = torch.empty_like(u)
+    batch, d_inner, length = u.shape
+    y = empty_huge(batch, length, d_inner)  # time-major: what the block's out_proj reads
     h_last = u.new_empty(h0.shape)
-    d_inner, d_state = A.shape
+    d_state = A.shape[1]
     padded = -(-d_inner // CHANNEL_BLOCK) * CHANNEL_BLOCK
     A_t = A.new_zeros(d_state, padded)  # (d_state, channels), zero past d_inner
     A_t[:, :d_inner] = A.t() * _LOG2E  # for _exp2_32
@@ -397,7 +479,7 @@ def _run_forward(u: Tensor, delta: Tensor, A: Tensor, Bt: Tensor, Ct: Tensor, h0
     z = u.new_empty(0, 0, 0) if z is None else z
     _forward(*_arrays(u, delta, A_t, Bt, Ct, h0, chan, z), softplus, D is not None,
              *_arrays(y, h_last, ckpt), every)
-    return y, h_last
+    return y.transpose(1, 2), h_last
 
 
 def _arrays(*tensors: Tensor) -> list[np.ndarray]:

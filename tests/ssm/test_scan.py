@@ -268,6 +268,30 @@ def test_non_contiguous_inputs():
                        selective_scan(**inputs, delta_softplus=True, backend="fused"))
 
 
+def test_transpose8_moves_an_8_by_8_block_into_the_tile():
+    src = np.arange(2 * 16 * 20, dtype=np.float32).reshape(2, 16, 20)
+    tile = np.zeros((12, 16), dtype=np.float32)
+
+    @numba.njit
+    def place(src, tile):
+        fused._transpose8(src, 1, 3, 5, tile, 2, 8)
+
+    place(src, tile)
+    expected = np.zeros_like(tile)
+    expected[2:10, 8:16] = src[1, 3:11, 5:13].T
+    assert np.array_equal(tile, expected)
+
+
+def test_fused_no_grad_output_is_time_major():
+    """The block's out_proj reads (batch, L, d_inner): the kernel writes it that way, so
+    the block's transpose back is a view, not a copy."""
+    inputs = make_inputs(40, d_inner=12)
+    with torch.no_grad():
+        y = selective_scan(**inputs, delta_softplus=True, backend="fused")
+    assert y.shape == inputs["u"].shape
+    assert y.transpose(1, 2).is_contiguous()
+
+
 def test_fused_gradients_do_not_depend_on_the_thread_count():
     inputs = make_inputs(300, batch=2, d_inner=16)
     threads = numba.get_num_threads()
