@@ -6,12 +6,14 @@ import csv
 import os
 import subprocess
 import sys
+from unittest import mock
 
 import pytest
 
 from mvc.audit.run import run_audit
 from mvc.cli import main
 from mvc.errors import InputError
+from tests.slurm_probe import without_slurm_probe
 
 SNAKEFILE = """
 rule tables:
@@ -39,16 +41,18 @@ def audited(tmp_path_factory):
     workdir = tmp_path_factory.mktemp("workflow")
     (workdir / "Snakefile").write_text(SNAKEFILE)
     (workdir / "config.yaml").write_text("values: {a: 0.5, b: 1.25, c: 2.0}\n")
-    done = subprocess.run([sys.executable, "-m", "snakemake", "--cores", "1", "results/tables",
-                           "--configfile", "config.yaml"], cwd=workdir, capture_output=True,
-                          text=True, check=False)
-    assert done.returncode == 0, done.stderr[-3000:]
-    damaged = workdir / "results/numbers/b.csv"
-    times = os.stat(damaged)
-    damaged.write_text("name,value\nb,1.5\n")
-    os.utime(damaged, ns=(times.st_atime_ns, times.st_mtime_ns))
-    before = sorted(p for p in workdir.rglob("*"))
-    rows = run_audit(CONFIG, workdir, "results", workdir / "results/audit", ["Snakefile"])
+    # Every Snakemake start here, the audit's reruns included, without Slurm's scontrol.
+    with mock.patch.dict(os.environ, {"PATH": without_slurm_probe(os.environ["PATH"])}):
+        done = subprocess.run([sys.executable, "-m", "snakemake", "--cores", "1",
+                               "results/tables", "--configfile", "config.yaml"], cwd=workdir,
+                              capture_output=True, text=True, check=False)
+        assert done.returncode == 0, done.stderr[-3000:]
+        damaged = workdir / "results/numbers/b.csv"
+        times = os.stat(damaged)
+        damaged.write_text("name,value\nb,1.5\n")
+        os.utime(damaged, ns=(times.st_atime_ns, times.st_mtime_ns))
+        before = sorted(p for p in workdir.rglob("*"))
+        rows = run_audit(CONFIG, workdir, "results", workdir / "results/audit", ["Snakefile"])
     return workdir, rows, before
 
 

@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.slurm_probe import without_slurm_probe
+
 ROOT = Path(__file__).resolve().parents[2]
 SNAKEMAKE = [sys.executable, "-m", "snakemake"]
 
@@ -24,9 +26,11 @@ def scratch_copy(dest: Path) -> Path:
 
 def environment(workdir: Path) -> dict[str, str]:
     """What Snakemake runs with. PYTHONPATH: the `mvc` the rules call runs this checkout's
-    package, not whichever checkout the shared environment's editable install points at."""
+    package, not whichever checkout the shared environment's editable install points at.
+    PATH: without Slurm's `scontrol` (tests/slurm_probe.py: 9 s per Snakemake start)."""
     env_bin = str(Path(sys.executable).parent)
-    return {"PATH": f"{env_bin}:/usr/bin:/bin", "HOME": str(workdir), "PYTHONPATH": str(ROOT)}
+    return {"PATH": without_slurm_probe(f"{env_bin}:/usr/bin:/bin"), "HOME": str(workdir),
+            "PYTHONPATH": str(ROOT)}
 
 
 def run(workdir: Path, *args: str) -> subprocess.CompletedProcess:
