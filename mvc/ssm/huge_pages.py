@@ -49,7 +49,9 @@ def empty_huge(*shape: int) -> Tensor:
     """An uninitialized fp32 CPU tensor of `shape`; from one huge page up, its memory
     starts on a huge-page boundary and is advised MADV_HUGEPAGE (first touch then faults
     2 MB at a time). The advice only speeds things up: when the kernel refuses it, the
-    tensor is still correct."""
+    tensor is still correct. The tensor is a view into a buffer up to 2 MB larger (the
+    part before the boundary is never touched, so it costs no memory), which `torch.save`
+    of the tensor itself would store too."""
     nbytes = 4 * (torch.Size(shape).numel())
     madvise = _madvise()
     if madvise is None or nbytes < HUGE_PAGE_BYTES:
