@@ -132,14 +132,17 @@ def _score(args: argparse.Namespace) -> None:
     from mvc.data.manifest import read_manifest
     from mvc.eval.scoring import ScoreCache, score_directory
 
-    system_dir = Path(args.system_dir)
-    if not system_dir.is_dir():
-        raise InputError(system_dir, "system directory not found",
-                         "synthesize the test set first (snakemake results/synth/SYSTEM/TESTSET)")
+    if args.metrics.lstrip().startswith("["):
+        raise InputError("--metrics", f"{args.metrics} is a list",
+                         "map each metric to its settings: '{\"mcd\": {}, \"wer\": {}}' "
+                         "(docs/metrics.md), or name a YAML file that does")
+    metrics = load_config(args.metrics)
     rows = [r for r in read_manifest(args.manifest) if args.split in (None, r.split)]
-    score_directory(load_config(args.metrics), rows, system_dir, Path(args.out_dir),
+    system_dir = Path(args.system_dir)
+    score_directory(metrics, rows, system_dir, Path(args.out_dir),
                     ScoreCache(args.cache) if args.cache else None,
-                    {"system_dir": str(system_dir), "manifest": args.manifest, "split": args.split})
+                    {"system_dir": str(system_dir), "manifest": args.manifest, "split": args.split},
+                    all_errors_ok=args.all_errors_ok)
 
 
 def _stats(args: argparse.Namespace) -> None:
@@ -538,6 +541,10 @@ def _parser() -> argparse.ArgumentParser:
                        help="score only this split of the manifest (default: every row)")
     score.add_argument("--cache", help="content-addressed score cache; a rerun reuses it, so a "
                                        "killed run resumes where it stopped")
+    score.add_argument("--all-errors-ok", action="store_true",
+                       help="exit 0 when a metric's every row is an error (the workflow: a "
+                            "system failing everywhere is a result); by hand it is a wrong "
+                            "input and exits 2")
     score.add_argument("--out-dir", required=True,
                        help="where {metric}.csv (per utterance) and {metric}.json go")
 

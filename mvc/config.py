@@ -64,23 +64,30 @@ def build(cls: type[T], mapping: Mapping[str, Any], where: str) -> T:
     if not isinstance(mapping, Mapping):
         raise InputError(where, f"expected a mapping, found {type(mapping).__name__}",
                          "see configs/default.yaml for the expected shape")
-    names = {f.name for f in dataclasses.fields(cls)}  # type: ignore[arg-type]
-    unknown = sorted(set(mapping) - names)
-    if unknown:
-        raise InputError(where, f"unknown keys {unknown}", f"allowed keys are {sorted(names)}")
+    hints = typing.get_type_hints(cls)
     required = {
         f.name for f in dataclasses.fields(cls)  # type: ignore[arg-type]
         if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING
     }
+    check_mapping(mapping, {f.name: hints[f.name] for f in dataclasses.fields(cls)},  # type: ignore[arg-type]
+                  required, where)
+    return cls(**mapping)
+
+
+def check_mapping(mapping: Mapping[str, Any], types: Mapping[str, Any], required: set[str],
+                  where: str) -> None:
+    """InputError for a key not in `types`, a `required` key missing, or a value whose type
+    is not its key's type hint (the key's path in the message)."""
+    unknown = sorted(set(mapping) - set(types))
+    if unknown:
+        raise InputError(where, f"unknown keys {unknown}", f"allowed keys are {sorted(types)}")
     missing = sorted(required - set(mapping))
     if missing:
         raise InputError(where, f"missing keys {missing}", "add them (see configs/default.yaml)")
-    hints = typing.get_type_hints(cls)
     for key, value in mapping.items():
-        if not _conforms(value, hints[key]):
-            raise InputError(f"{where}.{key}", f"{value!r} is not of type {hints[key]}",
+        if not _conforms(value, types[key]):
+            raise InputError(f"{where}.{key}", f"{value!r} is not of type {types[key]}",
                              "fix the value (see configs/default.yaml)")
-    return cls(**mapping)
 
 
 def _conforms(value: Any, hint: Any) -> bool:

@@ -13,6 +13,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, ClassVar, Protocol
 
+# A key `score` may add to its values: a caution on a number that stands (a sample-rate or
+# bandwidth mismatch, say); the row keeps it in its `warning` column.
+WARNING = "warning"
+
 
 @dataclass(frozen=True)
 class ScoreItem:
@@ -49,5 +53,6 @@ class Metric(Protocol):
         ...
 
     def score(self, item: ScoreItem) -> dict[str, float | int | str]:
-        """The values for one item, keyed by `columns`; InputError for bad input."""
+        """The values for one item, keyed by `columns` (and optionally `WARNING`);
+        InputError for bad input."""
         ...

@@ -25,7 +25,7 @@ import numpy as np
 
 from mvc.audio import load
 from mvc.errors import InputError
-from mvc.eval.base import ScoreItem
+from mvc.eval.base import WARNING, ScoreItem
 from mvc.eval.mcep import WorldAnalysis, WorldFeatures
 
 MCD_SCALE = 10.0 / math.log(10.0)
@@ -74,7 +74,8 @@ class MelCepstralDistortion(WorldAnalysis):
             ref_idx = syn_idx = np.arange(min(len(ref), len(syn)))
         distortion = frame_mcd_db(ref[ref_idx], syn[syn_idx])
         return {"mcd_db": float(distortion.mean()), "n_frames": int(distortion.size),
-                "n_ref_frames": len(ref), "n_syn_frames": len(syn), "analysis_rate": rate}
+                "n_ref_frames": len(ref), "n_syn_frames": len(syn), "analysis_rate": rate,
+                WARNING: self.rate_warning(item, rate)}
 
     def _kept_mcep(self, features: WorldFeatures) -> np.ndarray:
         if not self.drop_silence:

@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 import pysptk
 import pyworld
+import soundfile as sf
 
 from mvc.audio import load
 from mvc.errors import InputError
@@ -37,6 +38,7 @@ ORDER_ALPHA: dict[int, tuple[int, float]] = {
 F0_METHODS = ("dio", "harvest")
 CHEAPTRICK_PERIODS = 3.0  # CheapTrick's window spans three periods of the F0 floor
 CACHED_WARPS = 16
+ENVELOPE_BLOCK_FRAMES = 2000  # 10 s at a 5 ms hop: about 16 MB of envelope at 48 kHz
 
 
 def order_alpha(sample_rate: int, order: int | None = None,
@@ -110,6 +112,19 @@ class WorldAnalysis:
         if self.analysis_rate is not None and self.order is None and self.alpha is None:
             order_alpha(self.analysis_rate)
 
+    def rate_warning(self, item: ScoreItem, rate: int) -> str:
+        """A caution when a file was recorded below the analysis rate: its band above its
+        own Nyquist frequency is empty, and the metric charges the system for it."""
+        parts = []
+        for role, path in (("system", item.audio_path), ("reference", item.reference_audio)):
+            native = sf.info(str(path)).samplerate
+            if native < rate:
+                parts.append(f"{role} audio is {native} Hz, analysed at {rate} Hz: it has "
+                             f"nothing from {native // 2} to {rate // 2} Hz, which inflates "
+                             "the distortion (set analysis_rate to the lower rate to compare "
+                             "the shared band)")
+        return "; ".join(parts)
+
     def load_pair(self, item: ScoreItem) -> tuple[np.ndarray, np.ndarray, int]:
         """Reference and synthesized audio at one analysis rate: (reference, synthesized,
         rate). InputError for a missing reference, or a missing, silent, NaN or too-short
@@ -152,10 +167,19 @@ class WorldAnalysis:
         """F0, mel-cepstra and envelope power of one signal at `sample_rate`."""
         x = np.ascontiguousarray(audio, dtype=np.float64)
         f0, times = self.f0(x, sample_rate)
-        envelope = pyworld.cheaptrick(x, f0, times, sample_rate, f0_floor=self.f0_floor)
         order, alpha = order_alpha(sample_rate, self.order, self.alpha)
-        return WorldFeatures(f0=f0, mcep=sp2mc(envelope, order, alpha),
-                             power=envelope.mean(axis=1))
+        mcep = np.empty((f0.size, order + 1))
+        power = np.empty(f0.size)
+        # CheapTrick analyses each frame on its own: blocks of frames give the same numbers
+        # with the envelope's memory bounded (a whole 10-minute file at 48 kHz is ~1 GB).
+        for start in range(0, f0.size, ENVELOPE_BLOCK_FRAMES):
+            block = slice(start, start + ENVELOPE_BLOCK_FRAMES)
+            envelope = pyworld.cheaptrick(x, np.ascontiguousarray(f0[block]),
+                                          np.ascontiguousarray(times[block]), sample_rate,
+                                          f0_floor=self.f0_floor)
+            mcep[block] = sp2mc(envelope, order, alpha)
+            power[block] = envelope.mean(axis=1)
+        return WorldFeatures(f0=f0, mcep=mcep, power=power)
 
 
 @lru_cache(maxsize=CACHED_WARPS)

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import importlib
+import inspect
+import typing
 from collections.abc import Mapping
 from typing import Any
 
+from mvc.config import check_mapping
 from mvc.errors import InputError
 from mvc.eval.base import Metric
 
@@ -34,11 +37,26 @@ def metric_class(name: str) -> type:
     return importlib.import_module(METRIC_MODULES[name]).METRICS[name]
 
 
+def settings_types(cls: type) -> dict[str, Any]:
+    """A metric class's settings (its constructor's keyword arguments) and their types."""
+    hints = typing.get_type_hints(cls.__init__) if cls.__init__ is not object.__init__ else {}
+    return {name: hints[name] for name in inspect.signature(cls).parameters}
+
+
 def make_metric(name: str, settings: Mapping[str, Any] | None = None) -> Metric:
-    """An instance of metric `name` built from its settings (constructor keyword arguments)."""
+    """An instance of metric `name` built from its settings (constructor keyword arguments),
+    each checked against its type before anything loads: `"use_dtw": "no"` is an error,
+    not a true value."""
     cls = metric_class(name)
+    settings = {} if settings is None else settings
+    where = f"metric {name!r} settings"
+    if not isinstance(settings, Mapping):
+        raise InputError(where, f"{settings!r} is not a mapping",
+                         "give the metric's settings as a mapping, or {} for its defaults")
     try:
-        return cls(**dict(settings or {}))
-    except TypeError as err:
-        raise InputError(f"metric {name!r}", f"bad settings ({err})",
-                         "check evaluation.metrics in the config against docs/metrics.md") from None
+        check_mapping(settings, settings_types(cls), set(), where)
+    except InputError as err:
+        raise InputError(err.where, f"bad settings ({err.problem})",
+                         "check evaluation.metrics in the config against docs/metrics.md"
+                         ) from None
+    return cls(**settings)

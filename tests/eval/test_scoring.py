@@ -69,7 +69,8 @@ def test_every_row_scored_or_explained_in_order(setup):
     assert scored[1]["peak"] == pytest.approx(0.25, abs=1e-3)
     assert scored[2]["error"] == "no Spanish model here"
     assert "u3.wav: audio is silent" in scored[3]["error"]
-    assert "u4.wav: audio file not found" in scored[4]["error"]
+    assert "u4.wav: the system's output for this utterance is missing" in scored[4]["error"]
+    assert "corpus" not in scored[4]["error"] and "--system-dir" in scored[4]["error"]
 
 
 def test_cache_recomputes_only_what_changed(setup, tmp_path):
@@ -77,15 +78,15 @@ def test_cache_recomputes_only_what_changed(setup, tmp_path):
     cache = ScoreCache(tmp_path / "cache")
     first = Peak()
     score_items(first, items_for(rows, system), cache)
-    assert first.calls == 4  # u0, u1, u3 (silent), u4 (missing); u2 is n/a
+    assert first.calls == 3  # u0, u1, u3 (silent); u4 is missing, u2 n/a
     again = Peak()
     assert score_items(again, items_for(rows, system), cache) == score_items(
         first, items_for(rows, system), None)
-    assert again.calls == 1  # only the missing file is retried: it has no content to key on
+    assert again.calls == 0  # the missing file is retried, but never reaches the metric
     save(system / "u1.wav", tone(0.125), SR)
     changed = Peak()
     scored = score_items(changed, items_for(rows, system), cache)
-    assert changed.calls == 2 and scored[1]["peak"] == pytest.approx(0.125, abs=1e-3)
+    assert changed.calls == 1 and scored[1]["peak"] == pytest.approx(0.125, abs=1e-3)
 
 
 def test_written_csv_and_sidecar(setup, tmp_path):
@@ -95,7 +96,8 @@ def test_written_csv_and_sidecar(setup, tmp_path):
     write_scores(score_items(metric, items_for(rows, system)), metric, out, {"system_dir": "x"})
     with out.open() as f:
         table = list(csv.DictReader(f))
-    assert list(table[0]) == ["utt_id", "speaker", "language", "status", "peak", "error"]
+    assert list(table[0]) == ["utt_id", "speaker", "language", "status", "peak", "error",
+                              "warning"]
     assert len(table) == 5 and table[2]["peak"] == ""
     sidecar = json.loads(out.with_suffix(".json").read_text())
     assert (sidecar["ok"], sidecar["error"], sidecar["unavailable"]) == (2, 2, 1)
