@@ -13,6 +13,7 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from mvc.atomic import check_output_dir
 from mvc.errors import InputError
 
 log = logging.getLogger("mvc")
@@ -20,6 +21,7 @@ TIMINGS = "timings.csv"  # what a synthesis directory holds beside its {utt_id}.
 
 
 def _corpus_build(args: argparse.Namespace) -> None:
+    check_output_dir(args.out)
     from mvc.config import load_config, section
     from mvc.data.embedded import build_corpus
 
@@ -69,6 +71,7 @@ def _features(args: argparse.Namespace) -> None:
 
 
 def _ground_truth(args: argparse.Namespace) -> None:
+    check_output_dir(args.out)
     from mvc.data.manifest import read_manifest
     from mvc.synth.ground_truth import export_ground_truth
 
@@ -105,6 +108,7 @@ def _train_vocoder(args: argparse.Namespace) -> None:
 
 
 def _synth_run(args: argparse.Namespace) -> None:
+    check_output_dir(args.out)  # before any input is read or model loaded
     from mvc.config import load_config
     from mvc.systems import get_system
 
@@ -118,6 +122,7 @@ def _synth_run(args: argparse.Namespace) -> None:
 
 
 def _ground_truth_gl(args: argparse.Namespace) -> None:
+    check_output_dir(args.out)
     from mvc.config import load_config
     from mvc.data.manifest import read_manifest
     from mvc.synth.ground_truth import export_vocoded_ground_truth
@@ -146,6 +151,7 @@ def _score(args: argparse.Namespace) -> None:
 
 
 def _stats(args: argparse.Namespace) -> None:
+    check_output_dir(args.out)
     from mvc.config import load_config, section
     from mvc.stats.analysis import analyze
     from mvc.stats.scores import read_score_table
@@ -186,6 +192,7 @@ def _read_bench(path: str | None):
 
 
 def _report_plots(args: argparse.Namespace) -> None:
+    check_output_dir(args.out)
     from mvc.config import build, section
     from mvc.features.prosody import ProsodyConfig
     from mvc.report.plots_stage import write_plots
@@ -202,6 +209,7 @@ def _report_plots(args: argparse.Namespace) -> None:
 
 
 def _report_runtimes(args: argparse.Namespace) -> None:
+    check_output_dir(args.out)
     from mvc.atomic import atomic_dir
     from mvc.report.runtimes import read_benchmarks, summarize_runtimes
 
@@ -214,6 +222,7 @@ def _report_runtimes(args: argparse.Namespace) -> None:
 
 
 def _report_tables(args: argparse.Namespace) -> None:
+    check_output_dir(args.out)
     import pandas as pd
 
     from mvc.eval.efficiency import read_timings
@@ -242,6 +251,7 @@ def _report_tables(args: argparse.Namespace) -> None:
 
 
 def _report_ablations(args: argparse.Namespace) -> None:
+    check_output_dir(args.out)
     from mvc.ablations.sweep import ablation_settings, read_sweep
     from mvc.config import load_config, section
     from mvc.report.ablation_table import read_ablation_scores, write_ablation_table
@@ -407,6 +417,7 @@ def _bench_ssm_parity(args: argparse.Namespace) -> None:
 
 
 def _audit(args: argparse.Namespace) -> None:
+    check_output_dir(args.out)
     from mvc.audit.run import run_audit
     from mvc.config import load_config
 

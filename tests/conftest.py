@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from mvc.atomic import OWNER_MARKER
 from mvc.data.embedded import build_corpus
 
 TEXTS = Path(__file__).resolve().parents[1] / "data" / "texts"
@@ -71,6 +72,7 @@ def real_layout_corpora(tmp_path_factory) -> dict[str, Path]:
     built["gutenberg"].mkdir()
     for slug, product in GUTENBERG_BOOKS.items():
         shutil.copy(book / f"{slug}.txt", built["gutenberg"] / product)
-    for folder in built.values():
+    for folder in built.values():  # what a publisher's archive holds: no mvc records
         (folder / "PROVENANCE.json").unlink(missing_ok=True)
+        (folder / OWNER_MARKER).unlink(missing_ok=True)
     return built

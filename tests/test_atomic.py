@@ -2,7 +2,7 @@
 
 import pytest
 
-from mvc.atomic import atomic_dir, atomic_path, write_csv_atomic, write_text_atomic
+from mvc.atomic import OWNER_MARKER, atomic_dir, atomic_path, write_csv_atomic, write_text_atomic
 
 
 def test_atomic_path_replaces_on_success(tmp_path):
@@ -32,7 +32,7 @@ def test_atomic_dir_is_all_or_nothing(tmp_path):
     with pytest.raises(RuntimeError), atomic_dir(target) as tmp:
         (tmp / "b.txt").write_text("b")
         raise RuntimeError("crash")
-    assert sorted(p.name for p in target.iterdir()) == ["a.txt"]
+    assert sorted(p.name for p in target.iterdir()) == sorted([OWNER_MARKER, "a.txt"])
     assert [p.name for p in tmp_path.iterdir()] == ["corpus"]
 
 

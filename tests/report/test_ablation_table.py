@@ -12,6 +12,7 @@ import yaml
 from scipy import stats as scipy_stats
 
 from mvc.ablations.sweep import ablation_settings, read_sweep
+from mvc.atomic import OWNER_MARKER
 from mvc.cli import main
 from mvc.errors import InputError
 from mvc.report.ablation_table import read_ablation_scores, write_ablation_table
@@ -114,5 +115,6 @@ def test_mvc_report_ablations_writes_the_table(tmp_path, scores, capsys):
     code = main(["report", "ablations", "--config", json.dumps(config(tmp_path)),
                  "--scores", *map(str, scores), "--out", str(out)])
     assert code == 0
-    assert sorted(p.name for p in out.iterdir()) == ["ablations.csv", "ablations.md"]
+    assert sorted(p.name for p in out.iterdir()) == sorted(
+        [OWNER_MARKER, "ablations.csv", "ablations.md"])
     assert "# Ablations of mvc" in capsys.readouterr().out
