@@ -159,7 +159,9 @@ def _cell(text: str, column: Column, where: str, fix: str) -> Any:
             return int(text)
         except ValueError:
             raise InputError(where, f"{column.name} {text!r} is not an integer", fix) from None
-    if text == "" and not column.finite:
+    if text == "":
+        if column.finite:
+            raise InputError(where, f"{column.name} '': a finite number is required", fix)
         return math.nan
     try:
         value = float(text)
