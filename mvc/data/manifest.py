@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import io
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import astuple, dataclass, fields
@@ -10,6 +11,7 @@ from pathlib import Path
 
 from mvc.atomic import atomic_path
 from mvc.errors import InputError
+from mvc.exchange import decode_utf8
 
 SPLITS = ("train", "val", "test")
 
@@ -79,7 +81,9 @@ def read_manifest(path: str | Path) -> list[Utterance]:
     if not path.is_file():
         raise InputError(path, "manifest not found",
                          "build it first (snakemake results/manifests/<dataset>.csv)")
-    with path.open(newline="", encoding="utf-8") as f:
+    text = decode_utf8(path.read_bytes(), path, "save it as UTF-8, or rebuild it "
+                       "(snakemake results/manifests/<dataset>.csv)")
+    with io.StringIO(text, newline="") as f:
         reader = csv.reader(f)
         header = tuple(next(reader, ()))
         if header != COLUMNS:

@@ -14,7 +14,6 @@ re-synthesizing some files, recomputes exactly what changed.
 
 from __future__ import annotations
 
-import csv
 import json
 import logging
 import math
@@ -26,18 +25,18 @@ from typing import Any
 
 from tqdm import tqdm
 
-from mvc.atomic import atomic_path, write_text_atomic
+from mvc.atomic import write_text_atomic
 from mvc.data.manifest import Utterance
 from mvc.errors import InputError
 from mvc.eval.base import WARNING, Metric, ScoreItem
 from mvc.eval.registry import make_metric
+from mvc.exchange import STATUSES, csv_text, kinds_of, write_table
 from mvc.hashing import file_sha256, record_sha256
 
 log = logging.getLogger(__name__)
 
 ROW_PREFIX = ("utt_id", "speaker", "language", "status")
 ROW_SUFFIX = ("error", "warning")
-STATUSES = ("ok", "error", "unavailable")
 AUDIO_SUFFIX = ".wav"
 
 
@@ -155,20 +154,20 @@ def score_items(metric: Metric, items: Sequence[ScoreItem],
 
 def write_scores(rows: Sequence[dict[str, Any]], metric: Metric, out: Path,
                  provenance: dict[str, Any]) -> None:
-    """The per-utterance CSV and its `.json` sidecar (metric, version, settings, counts)."""
+    """The per-utterance CSV and its `.json` sidecar (metric, version, settings, counts, and
+    the CSV's column kinds, rows and SHA-256 for `mvc.exchange`'s reader)."""
     columns = [*ROW_PREFIX, *metric.columns, *ROW_SUFFIX]
-    with atomic_path(out) as tmp, tmp.open("w", newline="", encoding="utf-8") as f:
-        writer = csv.DictWriter(f, fieldnames=columns, lineterminator="\n", extrasaction="raise")
-        writer.writeheader()
-        for row in rows:
-            writer.writerow({c: row.get(c, "") for c in columns})
+    repeated = sorted(u for u, n in Counter(row["utt_id"] for row in rows).items() if n > 1)
+    if repeated:  # one row per utterance: a repeat is a bug of the caller, not of the input
+        raise ValueError(f"{out}: duplicate utt_id(s) {repeated} in the rows to write")
+    table = write_table(out, csv_text(columns, rows))
     counts = Counter(row["status"] for row in rows)
     sidecar = {
         "metric": metric.name, "version": metric.version, "settings": metric.settings(),
         "columns": list(metric.columns), "utterances": len(rows),
         "ok": counts["ok"], "error": counts["error"], "unavailable": counts["unavailable"],
         "unavailable_reasons": sorted({r["error"] for r in rows if r["status"] == "unavailable"}),
-        **provenance,
+        "column_kinds": kinds_of(metric.columns, rows), **table.record(), **provenance,
     }
     write_text_atomic(out.with_suffix(".json"), json.dumps(sidecar, indent=2, default=str) + "\n")
 

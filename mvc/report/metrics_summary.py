@@ -8,7 +8,6 @@ without confidence intervals: the bootstrap statistics come with the statistics 
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -16,6 +15,7 @@ from pathlib import Path
 import pandas as pd
 
 from mvc.eval.wer import corpus_cer, corpus_wer, mean_utterance_wer
+from mvc.stats.scores import read_score_table
 
 SUMMARY_COLUMNS = ("testset", "system", "metric", "statistic", "value", "n", "ok", "error",
                    "unavailable", "note")
@@ -53,15 +53,15 @@ def _undefined(metric: str, ok: pd.DataFrame) -> str:
 
 
 def summarize_scores(score_files: Sequence[Path]) -> pd.DataFrame:
-    """Rows for each `results/metrics/{testset}/{system}/{metric}.csv` given."""
+    """Rows for each `results/metrics/{testset}/{system}/{metric}.csv` given, each read
+    and checked by `mvc.stats.scores.read_score_table`."""
     rows = []
     for path in score_files:
-        path = Path(path)
-        testset, system, metric = path.parts[-3], path.parts[-2], path.stem
-        table = pd.read_csv(path, keep_default_na=False, na_values=["", "nan"])
+        score = read_score_table(path)
+        testset, system, metric, table = score.testset, score.system, score.metric, score.table
+        reasons = score.reasons
         counts = table["status"].value_counts()
         ok = table[table["status"] == "ok"]
-        reasons = json.loads(path.with_suffix(".json").read_text())["unavailable_reasons"]
         base = {"testset": testset, "system": system, "metric": metric, "n": len(table),
                 "ok": int(counts.get("ok", 0)), "error": int(counts.get("error", 0)),
                 "unavailable": int(counts.get("unavailable", 0)),

@@ -9,7 +9,6 @@ WER (`mvc.eval.wer`'s count columns). Rows left out are counted, never dropped s
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,6 +17,7 @@ import pandas as pd
 
 from mvc.errors import InputError
 from mvc.eval.wer import CHAR_COUNT_COLUMNS, WORD_COUNT_COLUMNS
+from mvc.exchange import STATUS, TEXT, Column, Layout, expected_stamp, read_json, read_table
 from mvc.stats.settings import ColumnSpec
 
 OK_STATUS = "ok"
@@ -35,20 +35,36 @@ class ScoreTable:
     reasons: tuple[str, ...] = ()
 
 
+def score_layout(path: Path, sidecar: dict) -> Layout:
+    """The columns a score table must have: the fixed ones, the sidecar's metric columns
+    (of the kinds it records), and any the header adds after them, read as text."""
+    kinds = sidecar.get("column_kinds", {})
+    metric_columns = sidecar.get("columns")
+    if not isinstance(metric_columns, list) or not isinstance(kinds, dict):
+        raise InputError(path.with_suffix(".json"), "no list of the table's columns",
+                         rescore_fix(path))
+    return Layout((*(Column(c) for c in ("utt_id", "speaker", "language")),
+                   Column("status", STATUS),
+                   *(Column(c, kinds.get(c, TEXT)) for c in metric_columns), Column("error"),
+                   Column("warning")),
+                  rescore_fix(path), rows_required=True, key="utt_id", extra_columns=True)
+
+
+def rescore_fix(path: Path) -> str:
+    return f"rescore it: rerun `snakemake {path}` (mvc score writes it and its sidecar)"
+
+
 def read_score_table(path: str | Path) -> ScoreTable:
-    """Read `.../{testset}/{system}/{metric}.csv` and its sidecar."""
+    """Read `.../{testset}/{system}/{metric}.csv`, checked against its sidecar
+    (`mvc.exchange`: the rows and SHA-256 written, the columns, unique utt_ids)."""
     path = Path(path)
     if len(path.parts) < 3:
         raise InputError(path, "not a results/metrics/{testset}/{system}/{metric}.csv path",
                          "pass the score tables the score rule writes")
-    table = pd.read_csv(path, keep_default_na=False, na_values=[""])
-    for column in ("utt_id", "status"):
-        if column not in table.columns:
-            raise InputError(path, f"no {column!r} column", "pass a table written by mvc score")
-    sidecar = path.with_suffix(".json")
-    reasons = tuple(json.loads(sidecar.read_text())["unavailable_reasons"]
-                    if sidecar.is_file() else ())
-    table["utt_id"] = table["utt_id"].astype(str)
+    sidecar = read_json(path.with_suffix(".json"), rescore_fix(path))
+    expected = expected_stamp(sidecar, path.with_suffix(".json"), rescore_fix(path))
+    table = read_table(path, score_layout(path, sidecar), expected)
+    reasons = tuple(sidecar.get("unavailable_reasons", ()))
     return ScoreTable(path.parts[-3], path.parts[-2], path.stem, table, reasons)
 
 

@@ -14,7 +14,6 @@ import json
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 import pytest
 import soundfile as sf
 import yaml
@@ -23,6 +22,7 @@ from mvc.atomic import OWNER_MARKER, OWNER_RECORD, atomic_dir, check_output_dir
 from mvc.cli import main
 from mvc.data.manifest import Utterance, write_manifest
 from mvc.errors import InputError
+from tests.score_tables import write_score_table
 from tests.train.conftest import AUDIO, MODEL
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -64,11 +64,9 @@ def inputs(tmp_path_factory) -> Path:
     rng = np.random.default_rng(0)
     base = rng.normal(3.0, 0.3, 12)
     for system, values in (("styletts2", base), ("mvc", base + 0.3)):
-        path = root / "metrics" / "vctk" / system / "dnsmos.csv"
-        path.parent.mkdir(parents=True)
-        pd.DataFrame({"utt_id": [f"u{i}" for i in range(12)], "status": "ok",
-                      "mos_proxy": values}).to_csv(path, index=False)
-        path.with_suffix(".json").write_text(json.dumps({"unavailable_reasons": []}))
+        write_score_table(root / "metrics" / "vctk" / system / "dnsmos.csv", ["mos_proxy"],
+                          [{"utt_id": f"u{i}", "status": "ok", "mos_proxy": v}
+                           for i, v in enumerate(values)])
     assert main(["stats", "--scores", *scores(root), "--systems", "mvc", "styletts2",
                  "--config", json.dumps({"statistics": STATISTICS}),
                  "--out", str(root / "stats")]) == 0
@@ -88,9 +86,8 @@ def inputs(tmp_path_factory) -> Path:
     for variant, shift in (("adaln~true", 0.0), ("adaln~false", 1.0)):
         path = (root / "ablations" / variant / "text_bidirectional~true/d_state~16"
                 / "lookahead~offline/metrics/vctk/mcd.csv")
-        path.parent.mkdir(parents=True)
-        pd.DataFrame({"utt_id": [f"u{i}" for i in range(6)], "status": "ok",
-                      "mcd_db": np.arange(6.0) + shift}).to_csv(path, index=False)
+        write_score_table(path, ["mcd_db"], [{"utt_id": f"u{i}", "status": "ok",
+                                              "mcd_db": i + shift} for i in range(6)])
     return root
 
 

@@ -17,6 +17,7 @@ from mvc.cli import main
 from mvc.errors import InputError
 from mvc.report.ablation_table import read_ablation_scores, write_ablation_table
 from mvc.stats.settings import stats_settings
+from tests.score_tables import write_score_table
 
 ROOT = Path(__file__).resolve().parents[2]
 TSV = ("adaln\ttext_bidirectional\td_state\tlookahead\n"
@@ -35,11 +36,9 @@ def config(tmp_path: Path) -> dict:
 
 
 def score_file(root: Path, variant: str, values: np.ndarray, status: list[str]) -> Path:
-    path = root / variant / "metrics" / "vctk" / "mcd.csv"
-    path.parent.mkdir(parents=True)
-    pd.DataFrame({"utt_id": [f"u{i}" for i in range(len(values))], "status": status,
-                  "mcd_db": values}).to_csv(path, index=False)
-    return path
+    return write_score_table(root / variant / "metrics" / "vctk" / "mcd.csv", ["mcd_db"], [
+        {"utt_id": f"u{i}", "status": s, "mcd_db": v}
+        for i, (v, s) in enumerate(zip(values, status, strict=True))])
 
 
 @pytest.fixture

@@ -1,19 +1,20 @@
 """The scores summary: means over ok rows, undefined values counted in the note, n shown."""
 
-import json
 import math
 
 import pytest
 
 from mvc.report.metrics_summary import summarize_scores
+from tests.score_tables import write_score_table
 
 
-def score_file(root, testset, system, metric, header, rows, reasons=()):
-    path = root / testset / system / f"{metric}.csv"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(",".join(header) + "\n" + "".join(",".join(r) + "\n" for r in rows))
-    path.with_suffix(".json").write_text(json.dumps({"unavailable_reasons": list(reasons)}))
-    return path
+def score_file(root, testset, system, metric, header, rows):
+    """Through the real writer: `header` names utt_id, status, the metric's columns and
+    error; cells "" are left out of the row, others are numbers (or the status/error text)."""
+    columns = [c for c in header if c not in ("utt_id", "status", "error")]
+    records = [{c: (v if c in ("utt_id", "status", "error") else float(v))
+                for c, v in zip(header, row, strict=True) if v != ""} for row in rows]
+    return write_score_table(root / testset / system / f"{metric}.csv", columns, records)
 
 
 def test_undefined_f0_values_are_skipped_by_the_mean_and_counted_in_the_note(tmp_path):
@@ -31,9 +32,8 @@ def test_undefined_f0_values_are_skipped_by_the_mean_and_counted_in_the_note(tmp
 
 def test_a_metric_unavailable_everywhere_has_no_value_and_says_why(tmp_path):
     header = ("utt_id", "status", "mos_proxy", "dnsmos_sig", "dnsmos_bak", "error")
-    rows = [("a", "unavailable", "", "", "", "")]
-    path = score_file(tmp_path, "css10_es", "mvc", "dnsmos", header, rows,
-                      reasons=["no model for es"])
+    rows = [("a", "unavailable", "", "", "", "no model for es")]
+    path = score_file(tmp_path, "css10_es", "mvc", "dnsmos", header, rows)
     row = summarize_scores([path]).iloc[0]
     assert math.isnan(row["value"]) and row["unavailable"] == 1
     assert row["note"] == "no model for es"

@@ -3,11 +3,11 @@
 import json
 
 import numpy as np
-import pandas as pd
 import pytest
 
 from mvc.cli import main
 from mvc.stats.stage import read_stats
+from tests.score_tables import write_score_table
 
 STATISTICS = {
     "reference": "styletts2", "not_compared": ["ground_truth"], "n_resamples": 500,
@@ -19,11 +19,8 @@ STATISTICS = {
 
 def write_scores(root, system, values):
     path = root / "metrics" / "vctk" / system / "dnsmos.csv"
-    path.parent.mkdir(parents=True)
-    pd.DataFrame({"utt_id": [f"u{i}" for i in range(len(values))], "status": "ok",
-                  "mos_proxy": values}).to_csv(path, index=False)
-    path.with_suffix(".json").write_text(json.dumps({"unavailable_reasons": []}))
-    return str(path)
+    return str(write_score_table(path, ["mos_proxy"], [
+        {"utt_id": f"u{i}", "status": "ok", "mos_proxy": v} for i, v in enumerate(values)]))
 
 
 @pytest.fixture
