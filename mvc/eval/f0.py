@@ -72,6 +72,8 @@ class F0RMSE(WorldAnalysis):
                 "n_frames", "analysis_rate", "f0_note")
 
     def score(self, item: ScoreItem) -> dict[str, float | int | str]:
+        if item.reference_audio:
+            self.require_dtw_fits(item)
         reference, synthesized, rate = self.load_pair(item)
         ref = self.features(reference, rate)
         syn = self.features(synthesized, rate)

@@ -64,6 +64,8 @@ class MelCepstralDistortion(WorldAnalysis):
         return ("mcd_db", "n_frames", "n_ref_frames", "n_syn_frames", "analysis_rate")
 
     def score(self, item: ScoreItem) -> dict[str, float | int | str]:
+        if self.use_dtw and item.reference_audio:
+            self.require_dtw_fits(item)
         reference, synthesized, rate = self.load_pair(item)
         ref = self._kept_mcep(self.features(reference, rate))
         syn = self._kept_mcep(self.features(synthesized, rate))

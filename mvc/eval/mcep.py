@@ -24,7 +24,7 @@ import pysptk
 import pyworld
 import soundfile as sf
 
-from mvc.audio import load
+from mvc.audio import duration_s, load
 from mvc.errors import InputError
 from mvc.eval.base import ScoreItem
 from mvc.eval.dtw import MAX_CELLS, dtw
@@ -111,6 +111,20 @@ class WorldAnalysis:
                              "use a positive hop in milliseconds (e.g. 5.0)")
         if self.analysis_rate is not None and self.order is None and self.alpha is None:
             order_alpha(self.analysis_rate)
+
+    def require_dtw_fits(self, item: ScoreItem) -> None:
+        """InputError before any analysis when the two files' frame counts (from their
+        headers) would need a DTW search larger than `max_dtw_cells`: a 10-minute pair
+        would otherwise spend a minute and gigabytes on features it cannot align."""
+        frames = [int(duration_s(path) * 1000.0 / self.frame_period_ms) + 1
+                  for path in (item.reference_audio, item.audio_path)]
+        cells = frames[0] * frames[1]
+        if cells > self.max_dtw_cells:
+            raise InputError(f"utterance {item.utt_id}", f"aligning {frames[0]} x {frames[1]} "
+                             f"frames needs {cells} DTW cells, more than max_dtw_cells "
+                             f"({self.max_dtw_cells}, one byte each)",
+                             "score shorter files (split long-form passages into sentences) "
+                             "or raise max_dtw_cells if the memory is there")
 
     def rate_warning(self, item: ScoreItem, rate: int) -> str:
         """A caution when a file was recorded below the analysis rate: its band above its
