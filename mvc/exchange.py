@@ -113,6 +113,15 @@ def expected_stamp(record: Mapping[str, Any], where: str | Path, fix: str) -> St
     return Stamp(rows, sha256)
 
 
+def require_stamp(path: str | Path, data: bytes, expected: Stamp, fix: str) -> None:
+    """InputError unless `data` (the file's bytes) still has the stamp it was written with."""
+    found = stamp_of(data)
+    if found != expected:
+        raise InputError(path, "changed or truncated after it was written: "
+                         f"{expected.rows} rows / sha256 {expected.sha256[:12]}... expected, "
+                         f"found {found.rows} rows / sha256 {found.sha256[:12]}...", fix)
+
+
 def decode_utf8(data: bytes, path: str | Path, fix: str) -> str:
     """UTF-8 text, or an InputError naming the line and column of the first bad byte."""
     try:
@@ -184,11 +193,7 @@ def read_table(path: str | Path, layout: Layout, expected: Stamp | None) -> pd.D
     if not data:
         raise InputError(path, "empty file (not even a header)", fix)
     if expected is not None:
-        found = stamp_of(data)
-        if found != expected:
-            raise InputError(path, "changed or truncated after it was written: "
-                             f"{expected.rows} rows / sha256 {expected.sha256[:12]}... expected, "
-                             f"found {found.rows} rows / sha256 {found.sha256[:12]}...", fix)
+        require_stamp(path, data, expected, fix)
     reader = csv.reader(io.StringIO(decode_utf8(data, path, fix), newline=""))
     header = next(reader)
     declared = {c.name: c for c in layout.columns}

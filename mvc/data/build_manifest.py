@@ -70,7 +70,7 @@ def build_manifest(name: str, dataset: Mapping[str, Any], seed: int, out: Path, 
     skip_bad = skip_bad or spec.skip_bad
     result = read_corpus(spec.adapter, Path(spec.root), skip_bad=skip_bad, **spec.options)
     rows = assign_splits(result.rows, split.fractions, seed=seed, by=split.by)
-    write_manifest(rows, out)
+    stamp = write_manifest(rows, out)
     skipped_path = out.with_suffix(".skipped.csv")
     if skip_bad:
         write_skipped(result.skipped, skipped_path)
@@ -82,5 +82,6 @@ def build_manifest(name: str, dataset: Mapping[str, Any], seed: int, out: Path, 
         "hours": round(sum(r.duration_s for r in rows if r.audio_path) / 3600, 4),
         "skipped": len(result.skipped) if skip_bad else None,
         "corpus_provenance": _provenance(Path(spec.root)),
+        **stamp.record(),
     }
     write_text_atomic(out.with_suffix(".json"), json.dumps(sidecar, indent=2) + "\n")

@@ -9,9 +9,17 @@ from collections.abc import Iterable, Sequence
 from dataclasses import astuple, dataclass, fields
 from pathlib import Path
 
-from mvc.atomic import atomic_path
 from mvc.errors import InputError
-from mvc.exchange import decode_utf8
+from mvc.exchange import (
+    ROWS_KEY,
+    SHA256_KEY,
+    Stamp,
+    decode_utf8,
+    expected_stamp,
+    read_json,
+    require_stamp,
+    write_table,
+)
 
 SPLITS = ("train", "val", "test")
 
@@ -60,19 +68,34 @@ def validate(rows: Sequence[Utterance], where: str | Path) -> None:
                              "its audio must be a readable, non-empty file")
 
 
-def write_manifest(rows: Iterable[Utterance], path: str | Path) -> None:
-    """Validate and write rows as CSV, atomically, in the order given."""
+def write_manifest(rows: Iterable[Utterance], path: str | Path) -> Stamp:
+    """Validate and write rows as CSV, atomically, in the order given; returns the stamp
+    (rows, SHA-256) a sidecar records so that a reader detects a truncated copy."""
     rows = list(rows)
     validate(rows, path)
-    with atomic_path(path) as tmp, tmp.open("w", newline="", encoding="utf-8") as f:
-        writer = csv.writer(f, lineterminator="\n")
-        writer.writerow(COLUMNS)
-        for row in rows:
-            values = list(astuple(row))
-            values[COLUMNS.index("duration_s")] = (
-                "" if math.isnan(row.duration_s) else f"{row.duration_s:.6f}"
-            )
-            writer.writerow(values)
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(COLUMNS)
+    for row in rows:
+        values = list(astuple(row))
+        values[COLUMNS.index("duration_s")] = (
+            "" if math.isnan(row.duration_s) else f"{row.duration_s:.6f}"
+        )
+        writer.writerow(values)
+    return write_table(path, buffer.getvalue())
+
+
+def _check_stamp(path: Path, data: bytes) -> None:
+    """A manifest whose sidecar records a stamp (`mvc manifest` writes one) must still match
+    it; a manifest made by hand, without a sidecar, is read as it is."""
+    sidecar = path.with_suffix(".json")
+    fix = "rebuild it (snakemake results/manifests/<dataset>.csv, or mvc manifest)"
+    if not sidecar.is_file():
+        return
+    record = read_json(sidecar, fix)
+    if ROWS_KEY not in record and SHA256_KEY not in record:
+        return
+    require_stamp(path, data, expected_stamp(record, sidecar, fix), fix)
 
 
 def read_manifest(path: str | Path) -> list[Utterance]:
@@ -81,7 +104,9 @@ def read_manifest(path: str | Path) -> list[Utterance]:
     if not path.is_file():
         raise InputError(path, "manifest not found",
                          "build it first (snakemake results/manifests/<dataset>.csv)")
-    text = decode_utf8(path.read_bytes(), path, "save it as UTF-8, or rebuild it "
+    data = path.read_bytes()
+    _check_stamp(path, data)
+    text = decode_utf8(data, path, "save it as UTF-8, or rebuild it "
                        "(snakemake results/manifests/<dataset>.csv)")
     with io.StringIO(text, newline="") as f:
         reader = csv.reader(f)

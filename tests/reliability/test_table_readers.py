@@ -247,6 +247,21 @@ def test_a_non_utf8_manifest_names_the_line(tmp_path):
     assert error.where == f"{path}:3"
 
 
+def test_a_truncated_manifest_is_detected_by_its_sidecars_stamp(tmp_path):
+    """`mvc manifest` records the manifest's stamp in its sidecar: a text cut at the end
+    (a WER reference shortened) is refused; a manifest made by hand, without one, is read."""
+    path = tmp_path / "vctk.csv"
+    rows = [Utterance(f"u{i}", "s1", "en-us", f"Please call Stella {i}.", "", math.nan, "test")
+            for i in range(3)]
+    stamp = write_manifest(rows, path)
+    assert len(read_manifest(path)) == 3  # no sidecar: read as it is
+    path.with_suffix(".json").write_text(json.dumps({"dataset": "vctk", **stamp.record()}))
+    assert read_manifest(path) == rows
+    path.write_bytes(path.read_bytes()[:-12])  # "...Stella 2." cut inside its text
+    fails(read_manifest, path, "changed or truncated after it was written",
+          "3 rows / sha256", "rebuild it")
+
+
 def test_numbers_stay_numbers_after_reading(scores):
     table = read_score_table(scores[1]).table
     assert table["mos_proxy"].dtype == np.float64
