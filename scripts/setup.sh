@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Idempotent set-up for a fresh machine: system packages (espeak-ng, ffmpeg, sox), then the
-# virtual environment .venv with this package and its pinned dependencies. A second run
-# whose inputs (pyproject.toml, requirements/, this script) have not changed returns at once.
+# Idempotent set-up for a fresh machine: system packages (espeak-ng, flite, ffmpeg, sox),
+# then the virtual environment .venv with this package and its pinned dependencies. A
+# second run whose inputs (pyproject.toml, requirements/, this script) have not changed
+# returns at once.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -10,6 +11,7 @@ stamp="$venv/.mvc-setup"
 
 need_apt=()
 command -v espeak-ng >/dev/null || need_apt+=(espeak-ng)
+command -v flite >/dev/null || need_apt+=(flite)
 command -v ffmpeg >/dev/null || need_apt+=(ffmpeg)
 command -v sox >/dev/null || need_apt+=(sox)
 command -v python3 >/dev/null || need_apt+=(python3 python3-venv)
