@@ -442,7 +442,7 @@ def _parser() -> argparse.ArgumentParser:
     corpus = _command(commands, "corpus", None, "the embedded default corpus").add_subparsers(
         dest="corpus_command", required=True)
     build = _command(corpus, "build", _corpus_build,
-                     "synthesize one embedded corpus with espeak-ng in its real layout")
+                     "synthesize one embedded corpus (flite, espeak-ng) in its real layout")
     build.add_argument("name", help="a key of embedded.corpora (e.g. ljspeech)")
     build.add_argument("--config", required=True, help="YAML file or inline JSON")
     build.add_argument("--out", required=True, help="output directory")

@@ -69,6 +69,20 @@ def test_schema_rejects_a_typo_and_a_bad_value():
         jsonschema.validate(config, SCHEMA)
 
 
+@pytest.mark.parametrize("speaker", [
+    {"engine": "flite", "voice": "slt", "pitch": 40},           # an espeak key on flite
+    {"voice": "en-us+f2", "f0_mean": 150},                      # a flite key on espeak
+    {"voice": "slt", "stretch": 1.1},                           # flite without its engine
+    {"engine": "flite", "voice": "slt", "stretch": 0},          # not a duration factor
+    {"engine": "festival", "voice": "kal"},                     # no such engine
+])
+def test_schema_rejects_a_speaker_mixing_or_missing_its_engine(speaker):
+    config = yaml.safe_load((ROOT / "configs/smoke.yaml").read_text())
+    config["embedded"]["corpora"]["vctk"]["speakers"]["p901"] = speaker
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(config, SCHEMA)
+
+
 def test_inline_json_reads_exponent_floats():
     assert load_config('{"log_floor": 1e-05}') == {"log_floor": 1e-05}
 

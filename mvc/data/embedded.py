@@ -1,10 +1,11 @@
-"""The embedded default corpus: espeak-ng speech written in the real corpora's on-disk layouts.
+"""The embedded default corpus: synthetic speech written in the real corpora's on-disk layouts.
 
 Public-domain excerpts shipped in `data/texts/` are split into sentences, normalized and
-spoken by espeak-ng voices (variants and pitches stand in for speakers), then written exactly
-as LJSpeech, LibriTTS, VCTK, CSS10 or a Project Gutenberg book lay out their files, so the
-corpus adapters read them as they read the real thing. The same spec gives byte-identical
-files: espeak-ng, soxr and libsndfile are deterministic, and every choice is seeded.
+spoken by flite (English: voices built from real speakers, with pitch and rate variants) or
+espeak-ng (Spanish, German, French: language voices), then written exactly as LJSpeech,
+LibriTTS, VCTK, CSS10 or a Project Gutenberg book lay out their files, so the corpus adapters
+read them as they read the real thing. The same spec gives byte-identical files: flite,
+espeak-ng, soxr and libsndfile are deterministic, and every choice is seeded.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from mvc import __version__
 from mvc.atomic import atomic_dir, write_text_atomic
 from mvc.audio import save
 from mvc.config import build
-from mvc.data import espeak
+from mvc.data import espeak, flite
 from mvc.data.gutenberg import read_gutenberg
 from mvc.errors import InputError
 from mvc.text.normalize import NORMALIZER_VERSION, normalize
@@ -38,12 +39,46 @@ LAYOUT_SAMPLE_RATES = {"ljspeech": 22050, "libritts": 24000, "vctk": 48000, "css
 
 
 @dataclass(frozen=True)
-class Speaker:
-    """One embedded speaker: an espeak-ng voice, its pitch (0-99) and speaking rate."""
+class EspeakSpeaker:
+    """An embedded speaker spoken by espeak-ng: a voice (`en-us+f2`), pitch (0-99), rate."""
 
     voice: str
     pitch: int = 50
     words_per_minute: int = 150
+    engine: str = "espeak"
+
+    def synthesize(self, text: str) -> tuple[np.ndarray, int]:
+        return espeak.synthesize(text, espeak.Voice(self.voice, self.words_per_minute,
+                                                    self.pitch))
+
+    def describe(self) -> str:
+        return f"espeak-ng  {self.voice}  pitch {self.pitch}  wpm {self.words_per_minute}"
+
+
+@dataclass(frozen=True)
+class FliteSpeaker:
+    """An embedded speaker spoken by flite: a voice (`slt`), its mean F0 in Hz (None: the
+    voice's own) and a duration stretch (>1 is slower)."""
+
+    voice: str
+    engine: str = "flite"
+    f0_mean: float | None = None
+    stretch: float = 1.0
+
+    def flite_voice(self) -> flite.Voice:
+        return flite.Voice(self.voice, self.f0_mean, self.stretch)
+
+    def synthesize(self, text: str) -> tuple[np.ndarray, int]:
+        return flite.synthesize(text, self.flite_voice())
+
+    def describe(self) -> str:
+        f0 = "own" if self.f0_mean is None else f"{self.f0_mean:g}"
+        return f"flite  {self.voice}  f0 {f0}  stretch {self.stretch:g}"
+
+
+Speaker = EspeakSpeaker | FliteSpeaker
+SPEAKER_ENGINES: dict[str, type[EspeakSpeaker] | type[FliteSpeaker]] = {
+    "espeak": EspeakSpeaker, "flite": FliteSpeaker}
 
 
 @dataclass(frozen=True)
@@ -64,6 +99,10 @@ class CorpusSpec:
         if self.layout not in LAYOUT_SAMPLE_RATES:
             raise InputError(f"layout {self.layout!r}", "unknown embedded corpus layout",
                              f"use one of {sorted(LAYOUT_SAMPLE_RATES)}")
+        flite_speakers = sorted(k for k, s in self.speakers.items() if isinstance(s, FliteSpeaker))
+        if flite_speakers and not self.language.startswith("en"):
+            raise InputError(f"speakers {flite_speakers}", f"flite speaks English only, the "
+                             f"corpus is {self.language!r}", "give them espeak-ng voices")
 
 
 @dataclass(frozen=True)
@@ -90,9 +129,18 @@ def corpus_spec(config: Mapping[str, Any], name: str) -> CorpusSpec:
                          f"use one of {sorted(corpora)}")
     raw = dict(corpora[name])
     where = f"embedded.corpora.{name}"
-    raw["speakers"] = {str(k): build(Speaker, v, f"{where}.speakers.{k}")
+    raw["speakers"] = {str(k): build_speaker(v, f"{where}.speakers.{k}")
                        for k, v in raw.get("speakers", {}).items()}
     return build(CorpusSpec, raw, where)
+
+
+def build_speaker(raw: Mapping[str, Any], where: str) -> Speaker:
+    """The typed speaker of one config entry; its `engine` (default espeak) picks the type."""
+    engine = raw.get("engine", "espeak") if isinstance(raw, Mapping) else "espeak"
+    if engine not in SPEAKER_ENGINES:
+        raise InputError(f"{where}.engine", f"unknown engine {engine!r}",
+                         f"use one of {sorted(SPEAKER_ENGINES)}")
+    return build(SPEAKER_ENGINES[engine], raw, where)
 
 
 def load_books(texts_dir: Path, language: str, use: str) -> list[Book]:
@@ -145,9 +193,8 @@ def assign_sentences(pool_size: int, n_speakers: int, per_speaker: int,
 
 
 def speak(text: str, speaker: Speaker, sample_rate: int) -> np.ndarray:
-    """espeak-ng audio of `text` at the layout's sample rate."""
-    voice = espeak.Voice(speaker.voice, speaker.words_per_minute, speaker.pitch)
-    audio, rate = espeak.synthesize(text, voice)
+    """The speaker's audio of `text` (flite or espeak-ng) at the layout's sample rate."""
+    audio, rate = speaker.synthesize(text)
     if rate != sample_rate:
         audio = soxr.resample(audio, rate, sample_rate, quality="VHQ").astype(np.float32)
     return audio
@@ -211,7 +258,7 @@ def _write_vctk(out: Path, spec: CorpusSpec, books: list[Book], items: list[Item
              speak(item.normalized, item.speaker, 48000), 48000)
         write_text_atomic(root / "txt" / item.speaker_id / f"{stem}.txt", item.original + "\n")
     info = ["ID  AGE  GENDER  ACCENTS  REGION  COMMENTS\n"] + [
-        f"{sid}  NA  NA  espeak-ng  {s.voice}  pitch {s.pitch}\n"
+        f"{sid}  NA  NA  {s.describe()}\n"
         for sid, s in spec.speakers.items()
     ]
     write_text_atomic(root / "speaker-info.txt", "".join(info))
@@ -261,11 +308,15 @@ def build_corpus(name: str, embedded: Mapping[str, Any], out: Path) -> None:
     books = load_books(Path(embedded["texts"]), spec.books["language"], spec.books["use"])
     seed = zlib.crc32(name.encode()) ^ int(embedded["seed"])
     items = [] if spec.layout == "gutenberg" else _items(spec, books, seed)
+    voices = [s.flite_voice() for s in spec.speakers.values() if isinstance(s, FliteSpeaker)]
+    for voice in voices:  # before any audio is made: flite would fall back to kal silently
+        flite.check_voice(voice)
     with atomic_dir(out) as tmp:
         WRITERS[spec.layout](tmp, spec, books, items)
         provenance = {
             "corpus": name, "generator": f"mvc-bench {__version__}",
-            "espeak_ng": espeak_version(), "normalizer_version": NORMALIZER_VERSION,
+            "espeak_ng": espeak_version(), "flite": flite.flite_version() if voices else None,
+            "normalizer_version": NORMALIZER_VERSION,
             "seed": seed, "spec": asdict(spec),
             "books": [{k: v for k, v in asdict(b).items() if k != "path"} for b in books],
         }

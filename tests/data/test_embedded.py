@@ -1,4 +1,5 @@
-"""The embedded corpus: real layouts the adapters read back, byte-identical rebuilds."""
+"""The embedded corpus: real layouts the adapters read back, byte-identical rebuilds (flite
+and espeak-ng), typed speakers per engine, and zero-shot voices never trained on."""
 
 import hashlib
 import json
@@ -6,13 +7,22 @@ from pathlib import Path
 
 import pytest
 import soundfile as sf
+import yaml
 
 from mvc.data.adapters import read_corpus
-from mvc.data.embedded import assign_sentences, build_corpus
+from mvc.data.embedded import (
+    EspeakSpeaker,
+    FliteSpeaker,
+    assign_sentences,
+    build_corpus,
+    corpus_spec,
+)
+from mvc.data.flite import base_speaker, flite_version
 from mvc.errors import InputError
 from mvc.text.normalize import normalize
 
-TEXTS = Path(__file__).resolve().parents[2] / "data" / "texts"
+ROOT = Path(__file__).resolve().parents[2]
+TEXTS = ROOT / "data" / "texts"
 
 EMBEDDED = {
     "texts": str(TEXTS),
@@ -20,22 +30,25 @@ EMBEDDED = {
     "corpora": {
         "lj": {"layout": "ljspeech", "language": "en-us",
                "books": {"language": "en", "use": "train"},
-               "speakers": {"LJ": {"voice": "en-us+f2"}}, "utterances_per_speaker": 3,
+               "speakers": {"LJ": {"engine": "flite", "voice": "slt"}},
+               "utterances_per_speaker": 3,
                "max_words": 12},
         "libri": {"layout": "libritts", "language": "en-us",
                   "books": {"language": "en", "use": "train"},
-                  "speakers": {"11": {"voice": "en-us+f5"}, "12": {"voice": "en-us+m3"}},
+                  "speakers": {"11": {"engine": "flite", "voice": "slt", "f0_mean": 200},
+                               "12": {"engine": "flite", "voice": "rms", "stretch": 1.1}},
                   "utterances_per_speaker": 2, "max_words": 12},
         "vctk": {"layout": "vctk", "language": "en-us",
                  "books": {"language": "en", "use": "test"},
-                 "speakers": {"p901": {"voice": "en-us+f1"}, "p902": {"voice": "en-us+m4"}},
+                 "speakers": {"p901": {"engine": "flite", "voice": "awb"},
+                              "p902": {"engine": "flite", "voice": "kal16", "f0_mean": 120}},
                  "utterances_per_speaker": 2, "max_words": 12},
         "es": {"layout": "css10", "language": "es", "books": {"language": "es", "use": "test"},
                "speakers": {"css10-es": {"voice": "es"}}, "utterances_per_speaker": 2,
                "max_words": 12},
         "book": {"layout": "gutenberg", "language": "en-us",
                  "books": {"language": "en", "use": "longform"},
-                 "speakers": {"narrator": {"voice": "en-us+f2"}},
+                 "speakers": {"narrator": {"engine": "flite", "voice": "slt"}},
                  "sentences_per_passage": 2, "max_passages": 1},
     },
 }
@@ -55,7 +68,7 @@ def built(tmp_path_factory):
 
 
 def test_rebuild_is_byte_identical(built, tmp_path):
-    for name in ("vctk", "book"):
+    for name in ("vctk", "book", "es"):  # flite at 48 and 22.05 kHz, espeak-ng
         build_corpus(name, EMBEDDED, tmp_path / name)
         assert digest(tmp_path / name) == digest(built / name)
 
@@ -116,11 +129,56 @@ def test_gutenberg_layout_has_markers_and_passage_audio(built):
     assert len(rows) == 2 and all(Path(r.audio_path).is_file() for r in rows)
 
 
-def test_provenance_records_espeak_and_books(built):
+def test_provenance_records_flite_espeak_and_books(built):
     provenance = json.loads((built / "vctk" / "PROVENANCE.json").read_text())
-    assert provenance["espeak_ng"]
+    assert provenance["espeak_ng"] and provenance["flite"] == flite_version()
     assert [b["use"] for b in provenance["books"]] == ["test"] * len(provenance["books"])
-    assert provenance["spec"]["speakers"]["p901"]["voice"] == "en-us+f1"
+    assert provenance["spec"]["speakers"]["p902"] == {"voice": "kal16", "engine": "flite",
+                                                      "f0_mean": 120, "stretch": 1.0}
+    spanish = json.loads((built / "es" / "PROVENANCE.json").read_text())
+    assert spanish["flite"] is None
+    assert spanish["spec"]["speakers"]["css10-es"]["engine"] == "espeak"
+
+
+def test_speaker_engine_picks_a_strictly_typed_speaker(tmp_path):
+    spec = corpus_spec(EMBEDDED, "vctk")
+    assert spec.speakers["p902"] == FliteSpeaker("kal16", f0_mean=120)
+    assert corpus_spec(EMBEDDED, "es").speakers["css10-es"] == EspeakSpeaker("es")
+
+    def with_speaker(corpus: str, speaker: dict) -> dict:
+        corpora = {corpus: {**EMBEDDED["corpora"][corpus], "speakers": {"x": speaker}}}
+        return {**EMBEDDED, "corpora": corpora}
+    with pytest.raises(InputError, match=r"speakers.x: unknown keys \['pitch'\]"):
+        corpus_spec(with_speaker("vctk", {"engine": "flite", "voice": "awb", "pitch": 40}), "vctk")
+    with pytest.raises(InputError, match=r"unknown keys \['f0_mean'\]"):
+        corpus_spec(with_speaker("vctk", {"voice": "en-us", "f0_mean": 100}), "vctk")
+    with pytest.raises(InputError, match="unknown engine 'festival'"):
+        corpus_spec(with_speaker("vctk", {"engine": "festival", "voice": "kal"}), "vctk")
+    with pytest.raises(InputError, match="flite speaks English only"):
+        corpus_spec(with_speaker("es", {"engine": "flite", "voice": "slt"}), "es")
+    with pytest.raises(InputError, match="flite voice nosuch: flite has no such voice"):
+        build_corpus("vctk", with_speaker("vctk", {"engine": "flite", "voice": "nosuch"}),
+                     tmp_path / "x")
+    assert not (tmp_path / "x").exists()
+
+
+def base_people(corpus: dict) -> set[str]:
+    return {base_speaker(s["voice"]) if s.get("engine") == "flite" else f"espeak:{s['voice']}"
+            for s in corpus["speakers"].values()}
+
+
+@pytest.mark.parametrize("config", ["default", "smoke"])
+def test_zero_shot_speakers_are_people_never_trained_on(config):
+    """The VCTK-like set's voices come from people (kal16 and kal are one) that no training
+    corpus uses, and there are at least two of them; English is spoken by flite."""
+    loaded = yaml.safe_load((ROOT / "configs" / f"{config}.yaml").read_text())
+    corpora = loaded["embedded"]["corpora"]
+    trained = set().union(*(base_people(corpora[name]) for name in loaded["train_datasets"]))
+    zero_shot = base_people(corpora["vctk"])
+    assert trained and len(zero_shot) >= 2 and trained.isdisjoint(zero_shot)
+    for name, corpus in corpora.items():
+        if corpus["language"].startswith("en"):
+            assert {s.get("engine") for s in corpus["speakers"].values()} == {"flite"}, name
 
 
 def test_sentence_deal_is_distinct_per_speaker_and_seeded():
