@@ -1,8 +1,9 @@
 """Fixtures shared across test directories: tiny corpora in the real corpora's on-disk layouts.
 
-The embedded-corpus writers (mvc/data/embedded.py, espeak-ng speech) write them exactly as
-LJSpeech 1.1, LibriTTS, VCTK 0.92, CSS10 and Project Gutenberg lay out their files, so the
-fetch tests can pack them as the real archives and the paper config's data stage can read them.
+The embedded-corpus writers (mvc/data/embedded.py; flite speaks English, espeak-ng the
+other languages, as in configs/default.yaml) write them exactly as LJSpeech 1.1, LibriTTS,
+VCTK 0.92, CSS10 and Project Gutenberg lay out their files, so the fetch tests can pack them
+as the real archives and the paper config's data stage can read them.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ TEXTS = Path(__file__).resolve().parents[1] / "data" / "texts"
 LIBRITTS_SUBSETS = {"train-clean-100": "101", "train-clean-360": "102", "test-clean": "103"}
 CSS10 = {"css10_es": ("es", "es", "es"), "css10_de": ("de", "de", "de"),
          "css10_fr": ("fr", "fr-fr", "fr")}
+FLITE_SLT = {"engine": "flite", "voice": "slt"}
 # The products of configs/sources.yaml's gutenberg entry, spoken from the shipped long-form books.
 GUTENBERG_BOOKS = {"declaration-of-independence": "pg1.txt",
                    "a-scandal-in-bohemia-part1": "pg1661.txt"}
@@ -43,17 +45,17 @@ def real_layout_corpora(tmp_path_factory) -> dict[str, Path]:
     Two utterances per speaker (one LibriTTS speaker per subset, two VCTK speakers)."""
     base = tmp_path_factory.mktemp("real_layouts")
     built = {"ljspeech": _build("ljspeech", _spec("ljspeech", "en-us", ("en", "train"),
-                                                  {"LJ": {"voice": "en-us+f2"}},
+                                                  {"LJ": FLITE_SLT},
                                                   utterances_per_speaker=2),
                                 base / "ljspeech"),
              "vctk": _build("vctk", _spec("vctk", "en-us", ("en", "test"),
-                                          {"p901": {"voice": "en-us+f1"},
-                                           "p902": {"voice": "en-us+m4"}},
+                                          {"p901": {"engine": "flite", "voice": "awb"},
+                                           "p902": {"engine": "flite", "voice": "kal16"}},
                                           utterances_per_speaker=2), base / "vctk")}
     libritts = base / "libritts"
     for subset, speaker in LIBRITTS_SUBSETS.items():
         one = _build(f"libritts_{speaker}", _spec("libritts", "en-us", ("en", "train"),
-                                                  {speaker: {"voice": "en-us+f5"}},
+                                                  {speaker: FLITE_SLT},
                                                   utterances_per_speaker=2),
                      base / f"libritts_{speaker}")
         (libritts / "LibriTTS").mkdir(parents=True, exist_ok=True)
@@ -65,7 +67,7 @@ def real_layout_corpora(tmp_path_factory) -> dict[str, Path]:
                              base / name)
         assert (built[name] / folder / "transcript.txt").is_file()
     book = _build("gutenberg", _spec("gutenberg", "en-us", ("en", "longform"),
-                                     {"narrator": {"voice": "en-us+f2"}},
+                                     {"narrator": FLITE_SLT},
                                      sentences_per_passage=2, max_passages=1),
                   base / "gutenberg_built")
     built["gutenberg"] = base / "gutenberg"
