@@ -1,5 +1,5 @@
 """The one-page summary (results/tables/README.md): the headline comparison in words generated
-from the numbers, a caveat banner when the data is the embedded espeak-ng corpus, and an
+from the numbers, a caveat banner when the data is the embedded corpus (synthetic speech), and an
 index of the tables and plots.
 """
 
@@ -14,8 +14,8 @@ from mvc.stats.analysis import StatsResult
 from mvc.stats.settings import StatsSettings
 
 CAVEAT = ("> **Caveat: embedded corpus.** The test sets {names} are the embedded mini corpus "
-          "spoken by espeak-ng on this machine (the config's `embedded` section), not the real "
-          "corpora. "
+          "synthesized on this machine (flite's CMU ARCTIC voices for English, espeak-ng for "
+          "Spanish, German and French: the config's `embedded` section), not the real corpora. "
           "These numbers check the pipeline end to end; they say nothing about the systems' "
           "quality on real speech. Use configs/paper.yaml for paper numbers.")
 
