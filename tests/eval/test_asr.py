@@ -212,7 +212,7 @@ def test_whisper_forces_the_items_language(no_network, toy_checkpoint, speech, m
     asr = WhisperAsr(WhisperSettings(checkpoint=str(toy_checkpoint)))
     for language, code in (("de", "de"), ("fr-fr", "fr"), ("en-us", "en")):
         seen.clear()
-        assert isinstance(asr.transcribe(speech[0].audio_path, language), str)
+        assert isinstance(asr.transcribe(speech[0].audio_path, language).text, str)
         assert seen and set(seen) == {(code, False, 0.0)}
     assert asr.unavailable("es") is None
     assert asr.unavailable("xx") == "Whisper has no language 'xx' (from 'xx')"

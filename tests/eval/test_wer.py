@@ -12,6 +12,7 @@ import pytest
 
 import mvc.eval.wer as wer_module
 from mvc.errors import InputError
+from mvc.eval.asr import Transcript
 from mvc.eval.base import ScoreItem
 from mvc.eval.text_norm import TEXT_NORMALIZER_VERSION
 from mvc.eval.wer import (
@@ -93,12 +94,15 @@ def test_rate_of_an_empty_reference_is_refused():
 
 
 class FakeAsr:
-    """A stand-in backend: transcripts from a table; English only, like pocketsphinx."""
+    """A stand-in backend: transcripts from a table; English only, like pocketsphinx. With
+    `flags`, it flags the transcripts whose file is in `flags` (reason: the value)."""
 
     name: ClassVar[str] = "fake"
 
-    def __init__(self, transcripts: dict[str, str]) -> None:
+    def __init__(self, transcripts: dict[str, str], flags: dict[str, str] | None = None) -> None:
         self.transcripts = transcripts
+        self.flags = flags
+        self.flags_hallucinations = flags is not None
         self.calls: list[str] = []
 
     def settings(self):
@@ -109,14 +113,16 @@ class FakeAsr:
 
     def transcribe(self, audio_path, language):
         self.calls.append(str(audio_path))
-        return self.transcripts[str(audio_path)]
+        return Transcript(self.transcripts[str(audio_path)],
+                          (self.flags or {}).get(str(audio_path), ""))
 
 
 @pytest.fixture
 def fake_metric(monkeypatch):
-    def make(transcripts: dict[str, str]) -> tuple[WerMetric, FakeAsr]:
-        backend = FakeAsr(transcripts)
-        monkeypatch.setattr(wer_module, "make_backend", lambda name, whisper=None: backend)
+    def make(transcripts: dict[str, str],
+             flags: dict[str, str] | None = None) -> tuple[WerMetric, FakeAsr]:
+        backend = FakeAsr(transcripts, flags)
+        monkeypatch.setattr(wer_module, "make_backend", lambda *args: backend)
         return WerMetric(), backend
     return make
 
@@ -137,6 +143,30 @@ def test_empty_hypothesis_is_a_valid_row_of_deletions(fake_metric):
     row = metric.score(ScoreItem("u1", "a.wav", "Good morning, everyone.", "en-us"))
     assert (row["deletions"], row["reference_words"], row["wer"]) == (3, 3, 1.0)
     assert (row["char_deletions"], row["reference_chars"], row["cer"]) == (21, 21, 1.0)
+
+
+def test_a_flagged_transcript_is_scored_as_empty_and_keeps_its_text(fake_metric):
+    """The looped tiny.en text on a mute output: 30 x 8 words against a 5-word reference
+    would be WER 48 as text; flagged, it is 5 deletions and WER 1 ("nothing was said")."""
+    loop = " ".join(["i do not know how to do it"] * 30)
+    metric, _ = fake_metric({"mute.wav": loop, "ok.wav": "please call me tomorrow morning"},
+                            flags={"mute.wav": "repeated 3-gram ratio 0.97 > 0.5"})
+    assert metric.columns[-2:] == ("hallucination", "hallucination_reason")
+    mute = metric.score(ScoreItem("m", "mute.wav", "Please call me tomorrow morning.", "en-us"))
+    assert list(mute) == list(metric.columns)
+    assert mute["hypothesis"] == loop and mute["hypothesis_normalized"] == ""
+    assert (mute["deletions"], mute["insertions"], mute["hits"], mute["wer"]) == (5, 0, 0, 1.0)
+    assert (mute["char_deletions"], mute["char_insertions"], mute["cer"]) == (31, 0, 1.0)
+    assert (mute["hallucination"], mute["hallucination_reason"]) == (
+        1, "repeated 3-gram ratio 0.97 > 0.5")
+    ok = metric.score(ScoreItem("o", "ok.wav", "Please call me tomorrow morning.", "en-us"))
+    assert (ok["wer"], ok["hallucination"], ok["hallucination_reason"]) == (0.0, 0, "")
+
+
+def test_backends_without_flags_add_no_flag_columns(fake_metric):
+    metric, _ = fake_metric({"a.wav": "hello there"})
+    assert "hallucination" not in metric.columns
+    assert "hallucination" not in metric.score(ScoreItem("u", "a.wav", "Hello there.", "en-us"))
 
 
 def test_empty_reference_after_normalization_names_the_utterance(fake_metric):
