@@ -71,9 +71,9 @@ class DistillMOS:
 
     The score is the mean of the model's output over the clip's 7.68 s windows (`windows`).
     Audio shorter than `min_seconds` is an InputError: the model zero-pads anything shorter
-    than a window, and a fragment followed by seconds of silence is not an
-    utterance. `threads` is torch's intra-op thread count while scoring (restored
-    afterwards); one thread gives identical scores run to run.
+    than a window, and a fragment followed by seconds of zeros is not an utterance.
+    `threads` is torch's intra-op thread count while scoring (restored afterwards); one
+    thread gives identical scores run to run.
     """
 
     name: ClassVar[str] = "distillmos"

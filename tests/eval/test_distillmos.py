@@ -85,7 +85,7 @@ def test_windows_cut_as_the_package_does():
     assert all(w.shape == (1, WINDOW) for w in cut)
 
 
-@pytest.mark.parametrize("clip", ["long", ("arctic", "clean")])
+@pytest.mark.parametrize("clip", ["long", ("arctic", "clean")], ids=["12s", "4s"])
 def test_equals_the_packages_own_forward(clip, files, scores):
     """One window at a time equals the package's batched forward with its own loading."""
     package = ConvTransformerSQAModel().eval()  # loads the shipped weights itself
