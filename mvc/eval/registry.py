@@ -24,6 +24,7 @@ METRIC_MODULES: dict[str, str] = {
     "f0_rmse": "mvc.eval.f0",
     "wer": "mvc.eval.wer",
     "dnsmos": "mvc.eval.dnsmos",
+    "distillmos": "mvc.eval.distillmos",
     "utmos": "mvc.eval.utmos",
     "speaker_sim": "mvc.eval.speaker",
 }

@@ -11,18 +11,16 @@ of its 1.6 s partial embeddings, and the two embeddings' cosine is the score.
 from __future__ import annotations
 
 import warnings
-from collections.abc import Iterator
-from contextlib import contextmanager
 from importlib import metadata
 from pathlib import Path
 from typing import Any, ClassVar
 
 import numpy as np
-import torch
 
 from mvc.audio import load
 from mvc.errors import InputError
 from mvc.eval.base import ScoreItem
+from mvc.eval.threads import torch_threads
 from mvc.hashing import file_sha256
 
 with warnings.catch_warnings():  # resemblyzer imports scipy.ndimage.morphology (deprecated)
@@ -98,17 +96,6 @@ class SpeakerSimilarity:
                              "give the utterance a reference recording in the manifest")
         return {"speaker_sim": cosine(self.embed(item.audio_path),
                                       self.embed(item.reference_audio))}
-
-
-@contextmanager
-def torch_threads(threads: int) -> Iterator[None]:
-    """Run the block with torch's intra-op thread count set to `threads`, then restore it."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(threads)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(before)
 
 
 def cosine(a: np.ndarray, b: np.ndarray) -> float:

@@ -24,7 +24,8 @@ RECORDS: dict[str, list[tuple[str, Callable[[list[dict]], float]]]] = {
             ("cer (corpus: sum errors / sum characters)", corpus_cer),
             ("wer (mean of per-utterance WER)", mean_utterance_wer)],
 }
-HEADLINE_COLUMNS = {"dnsmos": ("mos_proxy", "dnsmos_sig", "dnsmos_bak"), "utmos": ("utmos",),
+HEADLINE_COLUMNS = {"distillmos": ("mos_proxy",),
+                    "dnsmos": ("mos_proxy", "dnsmos_sig", "dnsmos_bak"), "utmos": ("utmos",),
                     "mcd": ("mcd_db",), "f0_rmse": ("f0_rmse_hz", "f0_rmse_cents", "vuv_error"),
                     "speaker_sim": ("speaker_sim",)}
 

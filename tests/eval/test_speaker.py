@@ -18,8 +18,8 @@ from mvc.eval.speaker import (  # resemblyzer's, imported there without its scip
     SpeakerSimilarity,
     VoiceEncoder,
     preprocess_wav,
-    torch_threads,
 )
+from mvc.eval.threads import torch_threads
 
 TEXTS = ("The quick brown fox jumps over the lazy dog near the river bank today.",
          "Please call Stella and ask her to bring these things with her from the store.")
