@@ -724,7 +724,8 @@ def _parser() -> argparse.ArgumentParser:
                        "utterances per second of each metric on the same espeak-ng utterances")
     metrics.add_argument("--utterances", type=int, default=100)
     metrics.add_argument("--metrics", nargs="+", help="registered metric names (default: all "
-                                                      "of wer, dnsmos, mcd, f0_rmse, speaker_sim)")
+                                                      "of wer (faster_whisper), distillmos, "
+                                                      "dnsmos, mcd, f0_rmse, speaker_sim)")
     metrics.add_argument("--texts", default="data/texts/en", help="folder of .txt books")
     metrics.add_argument("--out", default="results/bench/metrics.csv", help="CSV to write")
 

@@ -33,7 +33,8 @@ class MetricsBench:
     utterances: int = 100
     words: int = 12  # about five seconds at espeak-ng's 150 words per minute
     metrics: dict[str, dict[str, Any]] = field(default_factory=lambda: {
-        "wer": {}, "dnsmos": {}, "mcd": {}, "f0_rmse": {}, "speaker_sim": {}})
+        "wer": {"backend": "faster_whisper"}, "distillmos": {}, "dnsmos": {}, "mcd": {},
+        "f0_rmse": {}, "speaker_sim": {}})
     system_voice: Voice = field(default_factory=lambda: Voice("en-us+f2"))
     reference_voice: Voice = field(default_factory=lambda: Voice("en-us+f5",
                                                                  words_per_minute=140))

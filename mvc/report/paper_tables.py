@@ -24,6 +24,12 @@ CSV_COLUMNS = ("table", "testset", "system", "n", "column", "label", "direction"
                "ci_low", "ci_high", "cell_n", "best_significant", "cell", "note")
 
 
+CORPUS_RATE_NOTE = ("WER and CER are corpus rates: the sum of errors over the sum of "
+                    "reference words (characters). A transcript the judge flagged as "
+                    "hallucinated (text for non-speech: the `hallucination` column) is scored "
+                    "as empty, i.e. every reference word deleted (WER 1 for that utterance).")
+
+
 def _method_note(settings: StatsSettings) -> str:
     method = {"bca": "BCa", "percentile": "percentile"}[settings.method]
     return (f"Cells: estimate [{settings.confidence:.0%} {method} bootstrap CI, "
@@ -104,6 +110,8 @@ def build_table(spec: TableSpec, estimates: pd.DataFrame, best: pd.DataFrame,
             rows.append(row)
     missing = [t for t in spec.testsets if t not in set(estimates["testset"])]
     table_notes = [_method_note(settings), *notes, *cell_notes]
+    if any(c.estimator != "mean" for c in columns):
+        table_notes.insert(1, CORPUS_RATE_NOTE)
     if settings.cmos_from:
         table_notes.insert(1, f"{cmos_label}: the paired difference of {settings.cmos_from} "
                               f"(system minus {settings.reference}) on the utterances both "

@@ -71,7 +71,7 @@ def test_the_default_sweep_trains_five_models_for_eight_rows(workdir):
     jobs, _ = planned(workdir, "results/ablations/table", "--configfile", "configs/default.yaml")
     assert len(jobs["ablation_train"]) == 5
     assert len(jobs["ablation_synth"]) == 8 * 2  # ljspeech and vctk
-    # per row and test set: one job for mcd and f0_rmse, one for dnsmos and wer
+    # per row and test set: one job for mcd and f0_rmse, one for distillmos and wer
     assert len(jobs["ablation_score_with_reference"]) == 8 * 2
     assert len(jobs["ablation_score_reference_free"]) == 8 * 2
 
