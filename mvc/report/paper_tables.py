@@ -26,8 +26,9 @@ CSV_COLUMNS = ("table", "testset", "system", "n", "column", "label", "direction"
 
 CORPUS_RATE_NOTE = ("WER and CER are corpus rates: the sum of errors over the sum of "
                     "reference words (characters). A transcript the judge flagged as "
-                    "hallucinated (text for non-speech: the `hallucination` column) is scored "
-                    "as empty, i.e. every reference word deleted (WER 1 for that utterance).")
+                    "hallucinated (text for non-speech; the score tables' hallucination "
+                    "column) is scored as empty, i.e. every reference word deleted (WER 1 for "
+                    "that utterance).")
 
 
 def _method_note(settings: StatsSettings) -> str:
