@@ -17,6 +17,7 @@ from collections.abc import Sequence
 import pandas as pd
 
 from mvc.report.render import Table, format_ci
+from mvc.stats.paired_tests import smallest_holm_p
 from mvc.stats.settings import StatsSettings, TableSpec
 
 NOT_SCORED = "–"
@@ -29,6 +30,18 @@ CORPUS_RATE_NOTE = ("WER and CER are corpus rates: the sum of errors over the su
                     "hallucinated (text for non-speech; the score tables' hallucination "
                     "column) is scored as empty, i.e. every reference word deleted (WER 1 for "
                     "that utterance).")
+
+
+def _reach_note(comparisons: pd.DataFrame, settings: StatsSettings) -> str:
+    """The smallest adjusted p this table's design can reach, and whether that can be
+    significant at all: a design too small to decide says so."""
+    n_pairs = [int(n) for n in comparisons["n_pairs"]]
+    reach = smallest_holm_p(n_pairs, settings.test, settings.n_resamples)
+    text = (f"The smallest adjusted p this design can reach is {reach:.2g} ({settings.test} "
+            f"test, {settings.n_resamples} resamples, {min(n_pairs)}-{max(n_pairs)} pairs)")
+    if not reach < settings.alpha:
+        return text + f": no difference in this table can be significant at {settings.alpha:.2g}."
+    return text + "."
 
 
 def _method_note(settings: StatsSettings) -> str:
@@ -120,7 +133,7 @@ def build_table(spec: TableSpec, estimates: pd.DataFrame, best: pd.DataFrame,
     if len(comparisons):
         table_notes.insert(1, f"Holm family: the {len(comparisons)} paired comparisons of this "
                               "table (every pair of compared systems x test set x column; "
-                              "comparisons.md).")
+                              "comparisons.md). " + _reach_note(comparisons, settings))
     if missing:
         table_notes.append(f"No scores for test set(s) {', '.join(missing)}.")
     frame = pd.DataFrame(records, columns=CSV_COLUMNS)

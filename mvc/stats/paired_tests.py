@@ -66,3 +66,32 @@ def wilcoxon(differences: np.ndarray) -> float:
     if not np.any(d != 0):
         return 1.0
     return float(scipy_stats.wilcoxon(d, zero_method="wilcox", alternative="two-sided").pvalue)
+
+
+def smallest_p(test: str, n_pairs: int, n_resamples: int) -> float:
+    """The smallest two-sided p-value `test` can give on `n_pairs` utterance pairs: what a
+    design can reach at best, whatever the data (every difference of one sign, all alike).
+
+    permutation: 2 / 2^n when exact (the observed swap pattern and its mirror), else
+    1 / (P + 1); wilcoxon: 2 / 2^n (exact signed-rank; scipy's normal approximation past
+    50 pairs goes lower); bootstrap: 1 / (B + 1).
+    """
+    if n_pairs < 1:
+        return math.nan
+    exact = 2.0 ** (1 - n_pairs)
+    if test == "permutation":
+        return exact if n_pairs < 63 and 2 ** n_pairs <= n_resamples else 1.0 / (n_resamples + 1)
+    if test == "wilcoxon":
+        return exact
+    if test == "bootstrap":
+        return 1.0 / (n_resamples + 1)
+    raise ValueError(f"unknown test {test!r}")
+
+
+def smallest_holm_p(n_pairs: list[int], test: str, n_resamples: int) -> float:
+    """The smallest Holm-adjusted p a family of comparisons (one n each) can reach: the
+    family's size times its smallest reachable p, at most 1."""
+    reachable = [smallest_p(test, n, n_resamples) for n in n_pairs if n > 0]
+    if not reachable:
+        return math.nan
+    return min(1.0, len(n_pairs) * min(reachable))

@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from mvc.stats.paired_tests import sign_flip, wilcoxon
+from mvc.stats.multiple import holm
+from mvc.stats.paired_tests import sign_flip, smallest_holm_p, smallest_p, wilcoxon
 
 
 def ones(n):
@@ -60,3 +61,29 @@ def test_wilcoxon_equals_scipy_and_handles_degenerate_input():
     assert wilcoxon(d) == pytest.approx(stats.wilcoxon(d).pvalue)
     assert wilcoxon(np.zeros(5)) == 1.0
     assert np.isnan(wilcoxon(np.empty(0)))
+
+
+def one_sided_data(n: int) -> tuple[np.ndarray, ...]:
+    """Every utterance better by the same amount: the most extreme data there is."""
+    a = np.column_stack([np.arange(n, dtype=float) + 1.0])
+    return a, np.ones_like(a), a + 0.5, np.ones_like(a)
+
+
+@pytest.mark.parametrize(("n", "resamples"), [(5, 10000), (9, 10000), (16, 1000), (40, 2000)])
+def test_the_smallest_p_is_what_the_tests_give_on_the_most_extreme_data(n, resamples):
+    observed = sign_flip(*one_sided_data(n), n_permutations=resamples, seed=3)[0]
+    assert smallest_p("permutation", n, resamples) == pytest.approx(observed)
+
+
+@pytest.mark.parametrize("n", [5, 9, 16])
+def test_the_smallest_wilcoxon_p_is_scipys_on_the_most_extreme_data(n):
+    extreme = stats.wilcoxon(0.5 + np.arange(n) * 1e-3).pvalue  # exact: no ties, n <= 50
+    assert smallest_p("wilcoxon", n, 10000) == pytest.approx(extreme)
+
+
+def test_the_smallest_holm_p_is_holm_of_the_most_extreme_family():
+    n_pairs = [7, 9, 9, 40]
+    raw = [smallest_p("permutation", n, 10000) for n in n_pairs]
+    assert smallest_holm_p(n_pairs, "permutation", 10000) == pytest.approx(min(holm(np.array(raw))))
+    assert smallest_holm_p([7] * 72, "permutation", 10000) == 1.0  # 72 x 2/128 > 1
+    assert smallest_holm_p([40] * 72, "permutation", 10000) == pytest.approx(72 / 10001)
