@@ -16,8 +16,8 @@ def test_bench_stats_writes_both_stages(tmp_path, capsys):
         rows = list(csv.DictReader(f))
     assert [r["stage"].split()[0] for r in rows] == ["bootstrap", "whole"]
     assert {(r["systems"], r["columns"], r["utterances"], r["n_resamples"]) for r in rows} == {
-        ("3", "6", "40", "1000")}
-    assert rows[0]["statistics"] == "18"  # 3 systems x 6 columns
-    assert rows[1]["statistics"] == str(18 + 3 * 6)  # + 3 pairs x 6 columns
+        ("3", "7", "40", "1000")}
+    assert rows[0]["statistics"] == "21"  # 3 systems x 7 columns
+    assert rows[1]["statistics"] == str(21 + 3 * 7)  # + 3 pairs x 7 columns
     assert all(float(r["seconds"]) > 0 for r in rows)
     assert "whole analysis" in capsys.readouterr().out

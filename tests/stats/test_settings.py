@@ -30,7 +30,7 @@ def changed(path: tuple, value: object) -> dict:
 
 def test_the_shipped_section_builds():
     settings = stats_settings(SHIPPED)
-    assert settings.alpha == pytest.approx(0.05) and len(settings.columns) == 6
+    assert settings.alpha == pytest.approx(0.05) and len(settings.columns) == 7
 
 
 @pytest.mark.parametrize(("path", "value", "message"), [
