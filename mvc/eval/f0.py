@@ -22,7 +22,7 @@ from typing import ClassVar
 
 import numpy as np
 
-from mvc.eval.base import WARNING, ScoreItem
+from mvc.eval.base import ScoreItem
 from mvc.eval.mcep import WorldAnalysis
 
 CENTS_PER_OCTAVE = 1200.0
@@ -79,7 +79,7 @@ class F0RMSE(WorldAnalysis):
         syn = self.features(synthesized, rate)
         path = self.dtw_path(ref.mcep, syn.mcep, item)
         values = f0_errors(ref.f0[path[:, 0]], syn.f0[path[:, 1]])
-        return {**values, "analysis_rate": rate, WARNING: self.rate_warning(item, rate)}
+        return {**values, "analysis_rate": rate}
 
 
 METRICS: dict[str, type] = {F0RMSE.name: F0RMSE}
