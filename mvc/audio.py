@@ -59,6 +59,18 @@ def load(path: str | Path, sample_rate: int | None = None, *,
     return audio, sr
 
 
+def load_clip(path: str | Path, sample_rate: int, min_seconds: float,
+              who: str) -> np.ndarray:
+    """`load` at `sample_rate`, and an InputError naming `who` (the metric) when the audio is
+    shorter than `min_seconds`: a fragment a model would pad or repeat is not an utterance."""
+    audio, _ = load(path, sample_rate)
+    seconds = audio.size / sample_rate
+    if seconds < min_seconds:
+        raise InputError(path, f"audio is {seconds:.3f} s long, {who} needs at least "
+                         f"{min_seconds} s (min_seconds)", "check the synthesis of this utterance")
+    return audio
+
+
 def require_sample_rate(path: str | Path, expected: int) -> None:
     """Raise InputError when a file's sample rate differs from `expected`."""
     duration_s(path)

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from mvc.audio import duration_s, load, require_sample_rate, save
+from mvc.audio import duration_s, load, load_clip, require_sample_rate, save
 from mvc.errors import InputError
 
 
@@ -77,3 +77,12 @@ def test_wrong_sample_rate_names_file_and_fix(tmp_path):
     require_sample_rate(tmp_path / "a.wav", 16000)
     with pytest.raises(InputError, match=r"a\.wav: sample rate is 16000 Hz, expected 22050 Hz"):
         require_sample_rate(tmp_path / "a.wav", 22050)
+
+
+def test_a_clip_shorter_than_a_metric_needs_names_the_file_and_the_metric(tmp_path):
+    path = tmp_path / "short.wav"
+    save(path, (0.3 * np.sin(np.arange(3200) / 5.0)).astype(np.float32), 16000)  # 0.2 s
+    assert load_clip(path, 8000, 0.1, "DNSMOS").size == 1600  # resampled, long enough
+    with pytest.raises(InputError, match=r"short.wav: audio is 0.200 s long, DNSMOS needs at "
+                                         r"least 0.5 s \(min_seconds\)"):
+        load_clip(path, 16000, 0.5, "DNSMOS")

@@ -25,7 +25,7 @@ import torch
 import torch.nn.functional as F
 from distillmos.sqa import MAX_HOP_LEN, SEQ_LEN, ConvTransformerSQAModel
 
-from mvc.audio import load
+from mvc.audio import load_clip
 from mvc.errors import InputError
 from mvc.eval.base import ScoreItem
 from mvc.eval.threads import torch_threads
@@ -100,12 +100,7 @@ class DistillMOS:
         return None  # DistillMOS reads only the audio: no transcript, no language model
 
     def score(self, item: ScoreItem) -> dict[str, float]:
-        audio, _ = load(item.audio_path, SAMPLE_RATE)
-        seconds = audio.size / SAMPLE_RATE
-        if seconds < self.min_seconds:
-            raise InputError(item.audio_path, f"audio is {seconds:.3f} s long, DistillMOS needs "
-                             f"at least {self.min_seconds} s (min_seconds)",
-                             "check the synthesis of this utterance")
+        audio = load_clip(item.audio_path, SAMPLE_RATE, self.min_seconds, "DistillMOS")
         wave = torch.from_numpy(np.ascontiguousarray(audio))[None]
         with torch_threads(self.threads), torch.inference_mode():
             value = float(np.mean([float(self._model(w).reshape(())) for w in windows(wave)]))

@@ -17,7 +17,7 @@ import numpy as np
 import onnxruntime as ort
 from speechmos import dnsmos as speechmos_dnsmos
 
-from mvc.audio import load
+from mvc.audio import load_clip
 from mvc.errors import InputError
 from mvc.eval.base import ScoreItem
 from mvc.hashing import file_sha256
@@ -96,12 +96,7 @@ class DNSMOS:
         return None  # DNSMOS reads only the audio: no transcript, no language model
 
     def score(self, item: ScoreItem) -> dict[str, float]:
-        audio, _ = load(item.audio_path, SAMPLE_RATE)
-        seconds = audio.size / SAMPLE_RATE
-        if seconds < self.min_seconds:
-            raise InputError(item.audio_path, f"audio is {seconds:.3f} s long, DNSMOS needs at "
-                             f"least {self.min_seconds} s (min_seconds)",
-                             "check the synthesis of this utterance")
+        audio = load_clip(item.audio_path, SAMPLE_RATE, self.min_seconds, "DNSMOS")
         # Resampling a full-scale signal can overshoot 1; speechmos rejects samples outside
         # [-1, 1].
         values = self._scorer(np.clip(audio, -1.0, 1.0), SAMPLE_RATE, self.personalized)

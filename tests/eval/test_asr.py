@@ -6,7 +6,6 @@ decoding with a forced language and the offline guarantee are the real code path
 """
 
 import hashlib
-import socket
 from dataclasses import asdict
 
 import numpy as np
@@ -145,14 +144,6 @@ def test_short_clipped_and_noise_audio_give_valid_rows(sphinx, speech, tmp_path)
 
 
 # --- Whisper ---------------------------------------------------------------------------
-
-@pytest.fixture
-def no_network(monkeypatch):
-    """Any attempt to open a connection fails the test."""
-    def refuse(*args, **kwargs):
-        raise AssertionError("network access attempted")
-    monkeypatch.setattr(socket.socket, "connect", refuse)
-    monkeypatch.setattr(socket.socket, "connect_ex", refuse)
 
 
 def _toy_whisper(path, n_vocab: int) -> None:

@@ -8,7 +8,6 @@ InputError of `mvc.audio.load`, as for every metric).
 
 import importlib.util
 import shutil
-import socket
 import subprocess
 from pathlib import Path
 
@@ -46,14 +45,6 @@ SYNTHETIC_WER_BOUND = 0.25
 FRENCH = "Bonjour, je voudrais un café et un croissant, s'il vous plaît."
 TINY_EN_ONLY = {"models": {"en": "tiny.en"}}
 
-
-@pytest.fixture
-def no_network(monkeypatch):
-    """Any attempt to open a connection fails the test."""
-    def refuse(*args, **kwargs):
-        raise AssertionError("network access attempted")
-    monkeypatch.setattr(socket.socket, "connect", refuse)
-    monkeypatch.setattr(socket.socket, "connect_ex", refuse)
 
 
 @pytest.fixture(scope="module")
