@@ -202,16 +202,16 @@ def score_directory(metrics: Mapping[str, Mapping[str, Any] | None], rows: Seque
     """Score the system's wavs with each metric (name -> its settings) and write
     `out_dir/{metric}.csv` with its sidecar; returns the CSVs written.
 
-    Every metric is built and the inputs checked before any is scored, so bad settings or
-    paths fail at once rather than after the first metric's work. A metric whose every row
-    is an error is written, then raised as an InputError with the count and the first error
-    (a wrong directory, not a result), unless `all_errors_ok` (the workflow: a system that
-    fails everywhere is a finding the tables report)."""
+    The paths are checked before any model loads, and every metric is built before any is
+    scored, so bad paths or settings fail at once rather than after the first metric's work.
+    A metric whose every row is an error is written, then raised as an InputError with the
+    count and the first error (a wrong directory, not a result), unless `all_errors_ok`
+    (the workflow: a system that fails everywhere is a finding the tables report)."""
     if not metrics:
         raise InputError("--metrics", "no metric given",
                          "name at least one, e.g. '{\"mcd\": {}}' (see docs/metrics.md)")
-    built = [make_metric(name, settings) for name, settings in metrics.items()]
     check_inputs(rows, system_dir, out_dir)
+    built = [make_metric(name, settings) for name, settings in metrics.items()]
     items = items_for(rows, system_dir)
     written, failed = [], []
     for metric in built:
